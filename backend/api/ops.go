@@ -1,0 +1,210 @@
+// Package api is the one surface every client uses. Each operation is registered once in Ops;
+// the desktop window reaches Ops through a single Wails-bound method and a browser through the
+// HTTP transport in this package (POST /api/call/{op} and Server-Sent Events), so the two can
+// never drift apart. docs/API.md is the contract.
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/settings"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/status"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/store"
+)
+
+// Caller says where a call comes from. Remote callers (a browser far away) may only use the
+// operations marked for them: nothing that points the desktop at another server.
+type Caller int
+
+const (
+	Local Caller = iota
+	Remote
+)
+
+// Services are what the operations work on.
+type Services struct {
+	Chat     *chat.Service
+	Settings *settings.Service
+	Status   *status.Monitor
+	Models   interface {
+		Models(ctx context.Context) ([]llm.Model, error)
+	}
+}
+
+type op struct {
+	remote bool
+	call   func(ctx context.Context, args json.RawMessage) (any, error)
+}
+
+// Ops is the operation registry.
+type Ops struct {
+	ops map[string]op
+}
+
+// NewOps registers every operation over s.
+func NewOps(s Services) *Ops {
+	o := &Ops{ops: map[string]op{}}
+	reg := func(name string, remote bool, f func(ctx context.Context, args json.RawMessage) (any, error)) {
+		o.ops[name] = op{remote: remote, call: f}
+	}
+
+	reg("status.get", true, handle(func(ctx context.Context, _ struct{}) (status.Status, error) {
+		return s.Status.Get(), nil
+	}))
+	reg("status.check", true, handle(func(ctx context.Context, _ struct{}) (status.Status, error) {
+		return s.Status.Check(ctx), nil
+	}))
+	reg("models.list", true, handle(func(ctx context.Context, _ struct{}) (modelList, error) {
+		ms, err := s.Models.Models(ctx)
+		if err != nil {
+			s.Status.Poke()
+			return modelList{}, err
+		}
+		if ms == nil {
+			ms = []llm.Model{}
+		}
+		return modelList{Models: ms}, nil
+	}))
+	reg("settings.get", true, handle(func(ctx context.Context, _ struct{}) (settings.Settings, error) {
+		return s.Settings.Get(), nil
+	}))
+	reg("settings.update", true, handle(func(ctx context.Context, p settings.Patch) (settings.Settings, error) {
+		// Pointing the desktop at another server from afar would turn it into a proxy for
+		// whoever holds the session, so the address can only be changed on the desktop itself.
+		if p.OllamaURL != nil && callerFrom(ctx) == Remote {
+			return settings.Settings{}, newError(http.StatusForbidden, "forbidden", "the Ollama address can only be changed on the desktop itself", "")
+		}
+		return s.Settings.Update(ctx, p)
+	}))
+
+	reg("conversations.list", true, handle(func(ctx context.Context, _ struct{}) (conversationList, error) {
+		cs, err := s.Chat.List(ctx)
+		if cs == nil {
+			cs = []store.Conversation{}
+		}
+		return conversationList{Conversations: cs}, err
+	}))
+	reg("conversations.get", true, handle(func(ctx context.Context, a idArgs) (chat.Conversation, error) {
+		if a.ID == "" {
+			return chat.Conversation{}, badRequest("id is required")
+		}
+		return s.Chat.Get(ctx, a.ID)
+	}))
+	reg("conversations.create", true, handle(s.Chat.Create))
+	reg("conversations.update", true, handle(s.Chat.Update))
+	reg("conversations.delete", true, handle(func(ctx context.Context, a idArgs) (struct{}, error) {
+		if a.ID == "" {
+			return struct{}{}, badRequest("id is required")
+		}
+		return struct{}{}, s.Chat.Delete(ctx, a.ID)
+	}))
+
+	reg("chat.send", true, handle(func(ctx context.Context, a chat.SendParams) (conversationResult, error) {
+		c, err := s.Chat.Send(ctx, a)
+		return conversationResult{Conversation: c}, err
+	}))
+	reg("chat.stop", true, handle(func(ctx context.Context, a struct {
+		ConversationID string `json:"conversationId"`
+	}) (struct{}, error) {
+		return struct{}{}, s.Chat.Stop(ctx, a.ConversationID)
+	}))
+	reg("chat.retry", true, handle(func(ctx context.Context, a struct {
+		MessageID string `json:"messageId"`
+	}) (messageResult, error) {
+		m, err := s.Chat.Retry(ctx, a.MessageID)
+		return messageResult{Message: m}, err
+	}))
+	reg("chat.regenerate", true, handle(func(ctx context.Context, a struct {
+		ConversationID string `json:"conversationId"`
+	}) (messageResult, error) {
+		m, err := s.Chat.Regenerate(ctx, a.ConversationID)
+		return messageResult{Message: m}, err
+	}))
+	reg("chat.edit", true, handle(func(ctx context.Context, a struct {
+		MessageID string `json:"messageId"`
+		Content   string `json:"content"`
+	}) (conversationResult, error) {
+		c, err := s.Chat.Edit(ctx, a.MessageID, a.Content)
+		return conversationResult{Conversation: c}, err
+	}))
+	return o
+}
+
+// Call runs the named operation for caller. The result is ready to marshal as JSON.
+func (o *Ops) Call(ctx context.Context, caller Caller, name string, args json.RawMessage) (any, *Error) {
+	op, ok := o.ops[name]
+	if !ok {
+		return nil, newError(http.StatusNotFound, "not_found", fmt.Sprintf("there is no operation %q", name), "")
+	}
+	if caller == Remote && !op.remote {
+		return nil, newError(http.StatusForbidden, "forbidden", fmt.Sprintf("%s can only be done on the desktop itself", name), "")
+	}
+	res, err := op.call(context.WithValue(ctx, callerKey{}, caller), args)
+	if err != nil {
+		return nil, toError(err)
+	}
+	return res, nil
+}
+
+// Names lists the registered operations, sorted.
+func (o *Ops) Names() []string {
+	names := make([]string, 0, len(o.ops))
+	for n := range o.ops {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// handle adapts a typed function to the registry: it decodes the arguments strictly, so a typo in
+// a field name is an error instead of a silently ignored value.
+func handle[A, R any](f func(ctx context.Context, a A) (R, error)) func(context.Context, json.RawMessage) (any, error) {
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var a A
+		if len(bytes.TrimSpace(raw)) > 0 && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&a); err != nil {
+				return nil, badRequest("the arguments are not valid: " + err.Error())
+			}
+			if dec.More() {
+				return nil, badRequest("the arguments must be one JSON object")
+			}
+		}
+		return f(ctx, a)
+	}
+}
+
+type callerKey struct{}
+
+func callerFrom(ctx context.Context) Caller {
+	c, _ := ctx.Value(callerKey{}).(Caller)
+	return c
+}
+
+type idArgs struct {
+	ID string `json:"id"`
+}
+
+type modelList struct {
+	Models []llm.Model `json:"models"`
+}
+
+type conversationList struct {
+	Conversations []store.Conversation `json:"conversations"`
+}
+
+type conversationResult struct {
+	Conversation chat.Conversation `json:"conversation"`
+}
+
+type messageResult struct {
+	Message chat.Message `json:"message"`
+}

@@ -1,0 +1,56 @@
+package store
+
+import "time"
+
+// Message statuses. A reply is written when it starts (streaming), grown while it streams, and
+// closed with one of the final states.
+const (
+	StatusStreaming   = "streaming"
+	StatusDone        = "done"
+	StatusStopped     = "stopped"
+	StatusError       = "error"
+	StatusInterrupted = "interrupted" // the app stopped (crash, kill, quit) while it was streaming
+)
+
+// Roles of a message.
+const (
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+)
+
+// Conversation is one chat thread. The schema is created by the migrations in migrate.go, not by
+// these tags; the JSON names are the API's (docs/API.md). Messages is only filled by
+// GetConversation, so summaries marshal without it.
+type Conversation struct {
+	ID           string    `json:"id"`
+	Title        string    `json:"title"`
+	Model        string    `json:"model"`
+	SystemPrompt string    `json:"systemPrompt"`
+	Temperature  *float64  `json:"temperature,omitempty"`
+	NumCtx       *int      `json:"numCtx,omitempty"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
+	Messages     []Message `gorm:"foreignKey:ConversationID" json:"messages,omitempty"`
+}
+
+// Message is one turn. Position orders the messages of a conversation from 0.
+type Message struct {
+	ID             string    `json:"id"`
+	ConversationID string    `json:"conversationId"`
+	Position       int       `json:"position"`
+	Role           string    `json:"role"`
+	Content        string    `json:"content"`
+	Status         string    `json:"status"`
+	Error          string    `json:"error,omitempty"`
+	Model          string    `json:"model,omitempty"`
+	EvalTokens     int       `json:"evalTokens,omitempty"`
+	EvalDurationMs int64     `json:"evalDurationMs,omitempty"`
+	CreatedAt      time.Time `json:"createdAt"`
+	UpdatedAt      time.Time `json:"updatedAt"`
+}
+
+// Setting is one persisted preference, stored as JSON text.
+type Setting struct {
+	Key   string `gorm:"primaryKey"`
+	Value string
+}

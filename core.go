@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/api"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/events"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/settings"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/status"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/store"
+)
+
+// core is the backend wired together; the window and the web server are two front doors to it.
+type core struct {
+	log      *slog.Logger
+	store    *store.Store
+	bus      *events.Bus
+	settings *settings.Service
+	ollama   *llm.Ollama
+	monitor  *status.Monitor
+	chat     *chat.Service
+	ops      *api.Ops
+	stop     context.CancelFunc
+}
+
+// openCore opens the history and starts the background work (generations, the status monitor),
+// which lives until close.
+func openCore(log *slog.Logger) (*core, error) {
+	ctx, stop := context.WithCancel(context.Background())
+	c := &core{log: log, stop: stop, bus: events.NewBus(8192)}
+	dir, err := store.DataDir()
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("find data directory: %w", err)
+	}
+	if c.store, err = store.Open(ctx, dir); err != nil {
+		stop()
+		return nil, fmt.Errorf("open history in %s: %w", dir, err)
+	}
+	if c.settings, err = settings.New(ctx, c.store, c.bus, llm.DefaultOllamaURL()); err != nil {
+		c.close()
+		return nil, err
+	}
+	if c.ollama, err = llm.NewOllama(c.settings.OllamaURL(), nil); err != nil {
+		c.close()
+		return nil, fmt.Errorf("connect to Ollama: %w", err)
+	}
+	c.monitor = status.NewMonitor(c.ollama, c.ollama.BaseURL, c.bus, log, status.DefaultIntervals())
+	c.settings.OnChange(func(settings.Settings) {
+		if err := c.ollama.SetBaseURL(c.settings.OllamaURL()); err != nil {
+			log.Warn("ollama address not applied", "error", err)
+		}
+		c.monitor.Poke()
+	})
+	c.chat = chat.New(ctx, c.store, c.ollama, c.bus, log)
+	c.ops = api.NewOps(api.Services{Chat: c.chat, Settings: c.settings, Status: c.monitor, Models: c.ollama})
+	go c.monitor.Run(ctx)
+	log.Info("history open", "dir", dir, "ollama", c.ollama.BaseURL())
+	return c, nil
+}
+
+// close stops generations (their partial replies are saved) and closes the history.
+func (c *core) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if c.chat != nil {
+		c.chat.Shutdown(ctx)
+	}
+	c.stop()
+	if c.store != nil {
+		if err := c.store.Close(); err != nil {
+			c.log.Error("close history", "error", err)
+		}
+	}
+}
