@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -19,6 +20,9 @@ import (
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/api"
 	"github.com/cloudtolocalllm/cloudtolocalllm/frontend"
 )
+
+//go:embed build/appicon.png
+var appIcon []byte
 
 // App is the Wails-bound facade. The page calls exactly one method, Call, which runs an operation
 // from the same registry the web build uses; events reach the page as the Wails event "backend".
@@ -106,6 +110,6 @@ func runDesktop(log *slog.Logger) error {
 		BackgroundColour: &options.RGBA{R: 24, G: 24, B: 27, A: 255},
 		OnStartup:        app.startup,
 		Bind:             []any{app},
-		Linux:            &linux.Options{ProgramName: "cloudtolocalllm", WindowIsTranslucent: false},
+		Linux:            &linux.Options{ProgramName: "cloudtolocalllm", Icon: appIcon},
 	})
 }
