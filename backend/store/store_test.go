@@ -152,7 +152,6 @@ func TestNewerSchemaIsRefusedAndLeftUntouched(t *testing.T) {
 	}
 }
 
-
 func TestOpenRejectsUnusableDirectories(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "a-file")
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
