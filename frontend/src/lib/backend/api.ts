@@ -1,0 +1,54 @@
+import type { Transport } from './transport';
+import type {
+  Conversation,
+  ConversationParams,
+  ConversationSummary,
+  Message,
+  Model,
+  Settings,
+  Status,
+} from './types';
+
+/** Every operation of docs/API.md as a typed method, over whichever transport is in use. */
+export function createApi(t: Transport) {
+  return {
+    status: {
+      get: () => t.call<Status>('status.get', {}),
+      check: () => t.call<Status>('status.check', {}),
+    },
+    models: {
+      list: async () => (await t.call<{ models: Model[] }>('models.list', {})).models,
+    },
+    settings: {
+      get: () => t.call<Settings>('settings.get', {}),
+      update: (patch: Partial<Settings>) => t.call<Settings>('settings.update', patch),
+    },
+    conversations: {
+      list: async () =>
+        (await t.call<{ conversations: ConversationSummary[] }>('conversations.list', {})).conversations,
+      get: (id: string) => t.call<Conversation>('conversations.get', { id }),
+      create: (args: ConversationParams & { model?: string }) =>
+        t.call<Conversation>('conversations.create', args),
+      update: (id: string, changes: ConversationParams & { title?: string; model?: string }) =>
+        t.call<Conversation>('conversations.update', { id, ...changes }),
+      delete: (id: string) => t.call<Record<string, never>>('conversations.delete', { id }),
+    },
+    chat: {
+      send: async (args: { conversationId?: string; model?: string; content: string }) =>
+        (await t.call<{ conversation: Conversation }>('chat.send', args)).conversation,
+      stop: (conversationId: string) => t.call<Record<string, never>>('chat.stop', { conversationId }),
+      retry: async (messageId: string) =>
+        (await t.call<{ message: Message }>('chat.retry', { messageId })).message,
+      regenerate: async (conversationId: string) =>
+        (await t.call<{ message: Message }>('chat.regenerate', { conversationId })).message,
+      edit: async (messageId: string, content: string) =>
+        (await t.call<{ conversation: Conversation }>('chat.edit', { messageId, content })).conversation,
+    },
+    events: {
+      subscribe: t.subscribe.bind(t),
+      onConnection: t.onConnection.bind(t),
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

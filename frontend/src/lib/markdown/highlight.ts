@@ -1,0 +1,33 @@
+// highlight.js with only the languages models write most, to keep the bundle small. A fence in
+// any other language is shown as plain text.
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import c from 'highlight.js/lib/languages/c';
+import cpp from 'highlight.js/lib/languages/cpp';
+import csharp from 'highlight.js/lib/languages/csharp';
+import css from 'highlight.js/lib/languages/css';
+import diff from 'highlight.js/lib/languages/diff';
+import go from 'highlight.js/lib/languages/go';
+import java from 'highlight.js/lib/languages/java';
+import javascript from 'highlight.js/lib/languages/javascript';
+import json from 'highlight.js/lib/languages/json';
+import markdown from 'highlight.js/lib/languages/markdown';
+import python from 'highlight.js/lib/languages/python';
+import rust from 'highlight.js/lib/languages/rust';
+import shell from 'highlight.js/lib/languages/shell';
+import sql from 'highlight.js/lib/languages/sql';
+import typescript from 'highlight.js/lib/languages/typescript';
+import xml from 'highlight.js/lib/languages/xml';
+import yaml from 'highlight.js/lib/languages/yaml';
+
+const languages = {
+  bash, c, cpp, csharp, css, diff, go, java, javascript, json,
+  markdown, python, rust, shell, sql, typescript, xml, yaml,
+};
+for (const [name, lang] of Object.entries(languages)) hljs.registerLanguage(name, lang);
+
+/** Highlighted HTML for code in a known language, or undefined to show it as plain text. */
+export function highlight(code: string, language: string): string | undefined {
+  if (!language || !hljs.getLanguage(language)) return undefined;
+  return hljs.highlight(code, { language, ignoreIllegals: true }).value;
+}

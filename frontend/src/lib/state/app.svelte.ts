@@ -1,0 +1,358 @@
+import {
+  BackendError,
+  type Api,
+  type BackendEvent,
+  type ChatEvent,
+  type ConnectionState,
+  type Conversation,
+  type ConversationParams,
+  type ConversationSummary,
+  type Message,
+  type Model,
+  type Settings,
+  type Status,
+} from '../backend';
+import { applyChatEvent, isStreaming, putMessage, replay } from './messages';
+import { Recorder } from './recorder';
+
+export interface Banner {
+  id: number;
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export type View = 'chat' | 'settings';
+
+function summary(c: ConversationSummary): ConversationSummary {
+  return { id: c.id, title: c.title, model: c.model, createdAt: c.createdAt, updatedAt: c.updatedAt };
+}
+
+function newestFirst(a: ConversationSummary, b: ConversationSummary): number {
+  return Date.parse(b.updatedAt) - Date.parse(a.updatedAt);
+}
+
+/**
+ * Everything the UI shows, kept in step with the backend: loaded by calls, then updated by events.
+ * Methods that can fail report the failure as a banner and resolve to false, so the caller can
+ * keep what the person typed.
+ */
+export class AppState {
+  conversations = $state<ConversationSummary[]>([]);
+  /** The conversation the person chose; null is a new chat not yet sent. */
+  selectedId = $state<string | null>(null);
+  /** The loaded conversation; it may lag behind selectedId while loading. */
+  current = $state<Conversation | null>(null);
+  models = $state<Model[]>([]);
+  settings = $state<Settings | null>(null);
+  status = $state<Status | null>(null);
+  connection = $state<ConnectionState>('connecting');
+  banners = $state<Banner[]>([]);
+  view = $state<View>('chat');
+  /** The model chosen for a new chat before it exists. */
+  private draftModel = $state('');
+
+  readonly streaming = $derived(isStreaming(this.current));
+  /** The model the picker shows: the open conversation's, or the one a new chat will use. */
+  readonly model = $derived(
+    this.selectedId
+      ? (this.current?.model ?? '')
+      : this.draftModel || this.settings?.defaultModel || this.models[0]?.name || '',
+  );
+
+  private readonly recorder = new Recorder();
+  private refreshing = false;
+  private refreshAgain = false;
+  private nextBannerId = 1;
+
+  constructor(private readonly api: Api) {}
+
+  /** Starts listening to the backend and loads everything; returns a function that stops. */
+  start(): () => void {
+    const offEvents = this.api.events.subscribe((ev) => this.onEvent(ev));
+    let first = true;
+    const offConnection = this.api.events.onConnection((state) => {
+      const reopened = state === 'open' && this.connection !== 'open';
+      this.connection = state;
+      // Load at once, and again whenever the stream (re)opens: events sent before it was open
+      // were never received.
+      if (first || reopened) void this.reload();
+      first = false;
+    });
+    return () => {
+      offEvents();
+      offConnection();
+    };
+  }
+
+  async reload(): Promise<void> {
+    await Promise.all([
+      this.loadList(),
+      this.guard(async () => (this.settings = await this.api.settings.get())),
+      this.guard(async () => (this.status = await this.api.status.get())),
+      this.loadModels(),
+      this.selectedId ? this.loadConversation(this.selectedId) : undefined,
+    ]);
+  }
+
+  // --- navigation -------------------------------------------------------------------------
+
+  async open(id: string): Promise<void> {
+    this.view = 'chat';
+    if (id === this.selectedId && this.current?.id === id) return;
+    this.selectedId = id;
+    await this.loadConversation(id);
+  }
+
+  newChat(): void {
+    this.view = 'chat';
+    this.selectedId = null;
+    this.current = null;
+  }
+
+  // --- chat -------------------------------------------------------------------------------
+
+  async send(text: string): Promise<boolean> {
+    const content = text.trim();
+    if (!content) return false;
+    const conversationId = this.selectedId ?? undefined;
+    return this.guard(async () => {
+      const [conv, events] = await this.recorder.during(() =>
+        this.api.chat.send(
+          conversationId ? { conversationId, content } : { model: this.model || undefined, content },
+        ),
+      );
+      replay(conv, events);
+      this.upsert(conv);
+      // The person may have moved on while the message was sent; show it only if not.
+      if (this.selectedId === (conversationId ?? null)) {
+        this.selectedId = conv.id;
+        this.current = conv;
+      }
+    });
+  }
+
+  async stop(): Promise<boolean> {
+    const id = this.current?.id;
+    return !!id && this.guard(() => this.api.chat.stop(id));
+  }
+
+  async retry(messageId: string): Promise<boolean> {
+    return this.guard(async () => {
+      const [msg, events] = await this.recorder.during(() => this.api.chat.retry(messageId));
+      this.applyMessage(msg, events);
+    });
+  }
+
+  async regenerate(): Promise<boolean> {
+    const id = this.current?.id;
+    return (
+      !!id &&
+      this.guard(async () => {
+        const [msg, events] = await this.recorder.during(() => this.api.chat.regenerate(id));
+        this.applyMessage(msg, events);
+      })
+    );
+  }
+
+  async edit(messageId: string, content: string): Promise<boolean> {
+    const text = content.trim();
+    if (!text) return false;
+    return this.guard(async () => {
+      const [conv, events] = await this.recorder.during(() => this.api.chat.edit(messageId, text));
+      replay(conv, events);
+      this.upsert(conv);
+      if (this.selectedId === conv.id) this.current = conv;
+    });
+  }
+
+  // --- conversations ----------------------------------------------------------------------
+
+  async rename(id: string, title: string): Promise<boolean> {
+    const t = title.trim();
+    if (!t) return false;
+    return this.guard(async () => this.updated(await this.api.conversations.update(id, { title: t })));
+  }
+
+  async remove(id: string): Promise<boolean> {
+    return this.guard(async () => {
+      await this.api.conversations.delete(id);
+      this.forget(id);
+    });
+  }
+
+  /** Saves a conversation's parameters; for a new chat this creates the conversation. */
+  async saveParams(params: ConversationParams): Promise<boolean> {
+    const id = this.selectedId;
+    return this.guard(async () => {
+      if (id) {
+        this.updated(await this.api.conversations.update(id, params));
+        return;
+      }
+      const conv = await this.api.conversations.create({ model: this.model || undefined, ...params });
+      this.upsert(conv);
+      if (this.selectedId === null) {
+        this.selectedId = conv.id;
+        this.current = conv;
+      }
+    });
+  }
+
+  /** Switches the model; it is also remembered as the default for new chats. */
+  async chooseModel(name: string): Promise<boolean> {
+    const id = this.selectedId;
+    if (!id) this.draftModel = name;
+    return this.guard(async () => {
+      const [conv, settings] = await Promise.all([
+        id ? this.api.conversations.update(id, { model: name }) : undefined,
+        this.api.settings.update({ defaultModel: name }),
+      ]);
+      if (conv) this.updated(conv);
+      this.settings = settings;
+    });
+  }
+
+  // --- settings and status ----------------------------------------------------------------
+
+  async saveSettings(patch: Partial<Settings>): Promise<boolean> {
+    return this.guard(async () => {
+      this.settings = await this.api.settings.update(patch);
+    });
+  }
+
+  async checkStatus(): Promise<boolean> {
+    return this.guard(async () => {
+      this.status = await this.api.status.check();
+    });
+  }
+
+  dismiss(id: number): void {
+    this.banners = this.banners.filter((b) => b.id !== id);
+  }
+
+  // --- internals --------------------------------------------------------------------------
+
+  private onEvent(ev: BackendEvent): void {
+    switch (ev.name) {
+      case 'message.started':
+      case 'message.delta':
+      case 'message.finished':
+        this.recorder.record(ev);
+        if (this.current?.id === ev.data.conversationId && applyChatEvent(this.current, ev) === 'refetch') {
+          this.refresh();
+        }
+        return;
+      case 'conversation.updated':
+        this.upsert(ev.data);
+        if (this.current?.id === ev.data.id) Object.assign(this.current, summary(ev.data));
+        return;
+      case 'conversation.deleted':
+        this.forget(ev.data.id);
+        return;
+      case 'status.changed': {
+        const wasReachable = this.status?.ollama.state === 'reachable';
+        this.status = ev.data;
+        // Models could not be listed while Ollama was away.
+        if (!wasReachable && ev.data.ollama.state === 'reachable') void this.loadModels();
+        return;
+      }
+      case 'settings.changed':
+        this.settings = ev.data;
+        return;
+      case 'resync':
+        void this.reload();
+        return;
+    }
+  }
+
+  /** Reloads the open conversation, at most one request at a time. */
+  private refresh(): void {
+    const id = this.current?.id;
+    if (!id) return;
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    void this.loadConversation(id).finally(() => {
+      this.refreshing = false;
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        this.refresh();
+      }
+    });
+  }
+
+  private async loadConversation(id: string): Promise<void> {
+    try {
+      const [conv, events] = await this.recorder.during(() => this.api.conversations.get(id));
+      if (this.selectedId !== id) return;
+      // A gap left after replaying is closed by the next delta's own refetch.
+      replay(conv, events);
+      this.current = conv;
+    } catch (err) {
+      if (err instanceof BackendError && err.code === 'not_found') this.forget(id);
+      this.report(err);
+    }
+  }
+
+  private async loadList(): Promise<void> {
+    await this.guard(async () => {
+      this.conversations = (await this.api.conversations.list()).map(summary);
+    });
+  }
+
+  private async loadModels(): Promise<void> {
+    try {
+      this.models = await this.api.models.list();
+    } catch (err) {
+      // The status line already says Ollama is away; a banner would only repeat it.
+      if (!(err instanceof BackendError && err.code === 'ollama_unreachable')) this.report(err);
+    }
+  }
+
+  private applyMessage(msg: Message, events: ChatEvent[]): void {
+    if (this.current?.id !== msg.conversationId) return;
+    putMessage(this.current, msg);
+    replay(this.current, events);
+  }
+
+  /** Takes an updated conversation's settings, leaving its messages to the events. */
+  private updated(conv: Conversation): void {
+    this.upsert(conv);
+    if (this.current?.id !== conv.id) return;
+    this.current.systemPrompt = conv.systemPrompt;
+    this.current.temperature = conv.temperature;
+    this.current.numCtx = conv.numCtx;
+    Object.assign(this.current, summary(conv));
+  }
+
+  private upsert(c: ConversationSummary): void {
+    const s = summary(c);
+    const rest = this.conversations.filter((x) => x.id !== s.id);
+    this.conversations = [s, ...rest].sort(newestFirst);
+  }
+
+  private forget(id: string): void {
+    this.conversations = this.conversations.filter((c) => c.id !== id);
+    if (this.selectedId === id) this.newChat();
+  }
+
+  private report(err: unknown): void {
+    const e = BackendError.from(err);
+    // The same failure twice (say, every reload while offline) is one banner.
+    if (this.banners.some((b) => b.code === e.code && b.message === e.message)) return;
+    this.banners = [...this.banners, { id: this.nextBannerId++, code: e.code, message: e.message, hint: e.hint }];
+  }
+
+  /** Runs a call; a failure becomes a banner and `false`. */
+  private async guard(call: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await call();
+      return true;
+    } catch (err) {
+      this.report(err);
+      return false;
+    }
+  }
+}
