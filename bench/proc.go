@@ -1,0 +1,205 @@
+//go:build linux
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// appProc is one running cloudtolocalllm.
+type appProc struct {
+	cmd     *exec.Cmd
+	start   time.Time // just before exec
+	dataDir string
+	logPath string
+	exited  chan struct{}
+	waitErr error
+}
+
+// startApp execs the binary with a fresh data directory of its own and its log in a file.
+// ollamaURL goes into OLLAMA_HOST; every start gets a fresh history, as on first launch.
+func startApp(bin string, args []string, ollamaURL string) (*appProc, error) {
+	dir, err := os.MkdirTemp("", "c2l-bench-*")
+	if err != nil {
+		return nil, err
+	}
+	a := &appProc{dataDir: filepath.Join(dir, "data"), logPath: filepath.Join(dir, "app.log"), exited: make(chan struct{})}
+	logf, err := os.Create(a.logPath)
+	if err != nil {
+		return nil, err
+	}
+	a.cmd = exec.Command(bin, args...)
+	a.cmd.Env = append(os.Environ(), "CLOUDTOLOCALLLM_DATA_DIR="+a.dataDir, "OLLAMA_HOST="+ollamaURL)
+	a.cmd.Stdout, a.cmd.Stderr = logf, logf
+	a.start = time.Now()
+	if err := a.cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	go func() {
+		a.waitErr = a.cmd.Wait()
+		logf.Close()
+		close(a.exited)
+	}()
+	return a, nil
+}
+
+func (a *appProc) pid() int { return a.cmd.Process.Pid }
+
+func (a *appProc) running() error {
+	select {
+	case <-a.exited:
+		return fmt.Errorf("the app exited (%v); log:\n%s", a.waitErr, a.log())
+	default:
+		return nil
+	}
+}
+
+// stop sends SIGTERM, as a person's session would, and waits; it kills after 10 s. The data
+// directory goes with it.
+func (a *appProc) stop() error {
+	defer os.RemoveAll(filepath.Dir(a.dataDir))
+	select {
+	case <-a.exited:
+		return fmt.Errorf("the app had exited before it was stopped (%v); log:\n%s", a.waitErr, a.log())
+	default:
+	}
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-a.exited:
+		return nil
+	case <-time.After(10 * time.Second):
+		a.cmd.Process.Kill()
+		<-a.exited
+		return errors.New("the app ignored SIGTERM for 10 s and was killed")
+	}
+}
+
+func (a *appProc) log() string {
+	b, _ := os.ReadFile(a.logPath)
+	if len(b) > 4000 {
+		b = append([]byte("…"), b[len(b)-4000:]...)
+	}
+	return string(b)
+}
+
+// freeAddr returns 127.0.0.1:PORT with a port that was free a moment ago.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// procMem is one process's memory, from /proc/PID/smaps_rollup.
+type procMem struct {
+	pid      int
+	name     string
+	pss, rss int64 // bytes
+}
+
+// treeMemory reads the memory of root and every process descended from it (WebKitGTK runs its
+// web and network processes as children of the app). PSS is the fair total: pages shared between
+// these processes (the WebKit libraries are mapped in all of them) are counted once overall,
+// where summing RSS would count them in each.
+func treeMemory(root int) ([]procMem, error) {
+	pids := append([]int{root}, descendants(root)...)
+	var out []procMem
+	for _, pid := range pids {
+		m, err := readMem(pid)
+		if err != nil {
+			if pid == root {
+				return nil, err
+			}
+			continue // a child that just exited
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func readMem(pid int) (procMem, error) {
+	m := procMem{pid: pid, name: procName(pid)}
+	f, err := os.Open(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return m, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 3 || fields[2] != "kB" {
+			continue
+		}
+		kb, err := strconv.ParseInt(fields[1], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch fields[0] {
+		case "Pss:":
+			m.pss = kb << 10
+		case "Rss:":
+			m.rss = kb << 10
+		}
+	}
+	return m, sc.Err()
+}
+
+// procName is the executable's short name (comm), e.g. WebKitWebProces (the kernel cuts it to
+// 15 characters).
+func procName(pid int) string {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return strings.TrimSpace(string(b))
+}
+
+// descendants lists every process whose chain of parents leads to root, from /proc/*/stat.
+func descendants(root int) []int {
+	entries, _ := os.ReadDir("/proc")
+	children := map[int][]int{}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// The command name is in parentheses and may hold spaces; the fields after the last
+		// ")" are state, then ppid.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 {
+			continue
+		}
+		fields := strings.Fields(string(b[i+1:]))
+		if len(fields) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		children[ppid] = append(children[ppid], pid)
+	}
+	var out []int
+	queue := []int{root}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
