@@ -87,7 +87,7 @@ func (f *FastOrigin) chat(w http.ResponseWriter, r *http.Request) {
 	if req.Model != FastModel && req.Model != FastModel+":latest" {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprintf(w, `{"error":"model %q not found, try pulling it first"}`, req.Model)
+		json.NewEncoder(w).Encode(map[string]string{"error": fmt.Sprintf("model %q not found, try pulling it first", req.Model)})
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
