@@ -1,0 +1,157 @@
+package chat
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/store"
+)
+
+// CreateParams are the arguments of conversations.create.
+type CreateParams struct {
+	Model        string   `json:"model,omitempty"`
+	SystemPrompt string   `json:"systemPrompt,omitempty"`
+	Temperature  *float64 `json:"temperature,omitempty"`
+	NumCtx       *int     `json:"numCtx,omitempty"`
+}
+
+// UpdateParams are the arguments of conversations.update. Fields left out stay as they are; JSON
+// null clears Temperature and NumCtx back to the model's default.
+type UpdateParams struct {
+	ID           string                  `json:"id"`
+	Title        *string                 `json:"title,omitempty"`
+	Model        *string                 `json:"model,omitempty"`
+	SystemPrompt *string                 `json:"systemPrompt,omitempty"`
+	Temperature  store.Nullable[float64] `json:"temperature,omitzero"`
+	NumCtx       store.Nullable[int]     `json:"numCtx,omitzero"`
+}
+
+// SendParams are the arguments of chat.send. An empty ConversationID starts a new conversation;
+// an empty Model uses the conversation's.
+type SendParams struct {
+	ConversationID string `json:"conversationId,omitempty"`
+	Model          string `json:"model,omitempty"`
+	Content        string `json:"content"`
+}
+
+// Limits on parameters. Temperature follows the range models are tuned for; a context window past
+// a million tokens is a typo, not a wish.
+const (
+	maxTitleRunes  = 200
+	maxModelBytes  = 300
+	minTemperature = 0.0
+	maxTemperature = 2.0
+	maxNumCtx      = 1 << 20
+)
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}
+
+// checkContent accepts what a person may send: not blank, valid text, not huge. The text itself
+// is kept exactly as typed.
+func checkContent(what, content string, allowEmpty bool) error {
+	if len(content) > MaxContentBytes {
+		return fmt.Errorf("%w: the %s is %d bytes; the limit is %d (1 MB)", ErrTooLarge, what, len(content), MaxContentBytes)
+	}
+	if !utf8.ValidString(content) {
+		return invalid("the %s is not valid UTF-8 text", what)
+	}
+	if !allowEmpty && strings.TrimSpace(content) == "" {
+		return invalid("the %s is empty", what)
+	}
+	return nil
+}
+
+func checkModel(model string) error {
+	if len(model) > maxModelBytes || strings.ContainsAny(model, "\n\r\t") {
+		return invalid("%q is not a model name", model)
+	}
+	return nil
+}
+
+func checkTemperature(t *float64) error {
+	if t != nil && !(*t >= minTemperature && *t <= maxTemperature) {
+		return invalid("temperature must be between %g and %g, not %g", minTemperature, maxTemperature, *t)
+	}
+	return nil
+}
+
+func checkNumCtx(n *int) error {
+	if n != nil && (*n < 1 || *n > maxNumCtx) {
+		return invalid("the context length must be between 1 and %d tokens, not %d", maxNumCtx, *n)
+	}
+	return nil
+}
+
+func (p CreateParams) check() error {
+	if err := checkModel(p.Model); err != nil {
+		return err
+	}
+	if err := checkContent("system prompt", p.SystemPrompt, true); err != nil {
+		return err
+	}
+	if err := checkTemperature(p.Temperature); err != nil {
+		return err
+	}
+	return checkNumCtx(p.NumCtx)
+}
+
+// patch validates p and turns it into a store patch; titles and model names are trimmed.
+func (p UpdateParams) patch() (store.ConversationPatch, error) {
+	if p.ID == "" {
+		return store.ConversationPatch{}, invalid("id is required")
+	}
+	out := store.ConversationPatch{SystemPrompt: p.SystemPrompt, Temperature: p.Temperature, NumCtx: p.NumCtx}
+	if p.Title != nil {
+		t := strings.Join(strings.Fields(*p.Title), " ")
+		if t == "" {
+			return out, invalid("the title is empty")
+		}
+		if utf8.RuneCountInString(t) > maxTitleRunes {
+			return out, invalid("the title is longer than %d characters", maxTitleRunes)
+		}
+		out.Title = &t
+	}
+	if p.Model != nil {
+		m := strings.TrimSpace(*p.Model)
+		if err := checkModel(m); err != nil {
+			return out, err
+		}
+		out.Model = &m
+	}
+	if p.SystemPrompt != nil {
+		if err := checkContent("system prompt", *p.SystemPrompt, true); err != nil {
+			return out, err
+		}
+	}
+	if err := checkTemperature(p.Temperature.Value); err != nil {
+		return out, err
+	}
+	return out, checkNumCtx(p.NumCtx.Value)
+}
+
+// titleWords and titleRunes bound an automatic title: enough to recognise a conversation in the
+// list, short enough for one line.
+const (
+	titleWords = 8
+	titleRunes = 60
+)
+
+// titleFrom makes a title from the first message: its first words on one line.
+func titleFrom(content string) string {
+	words := strings.Fields(content)
+	cut := len(words) > titleWords
+	if cut {
+		words = words[:titleWords]
+	}
+	t := strings.Join(words, " ")
+	if r := []rune(t); len(r) > titleRunes {
+		t, cut = strings.TrimSpace(string(r[:titleRunes])), true
+	}
+	if cut {
+		t += "…"
+	}
+	return t
+}
