@@ -27,9 +27,9 @@ type fakeCall struct {
 type fakeStep struct {
 	applied chan struct{} // closed once onDelta has returned
 	delta   string
-	end   bool
-	stats llm.Stats
-	err   error
+	end     bool
+	stats   llm.Stats
+	err     error
 }
 
 func newFakeProvider() *fakeProvider { return &fakeProvider{calls: make(chan *fakeCall, 16)} }
@@ -55,7 +55,7 @@ func (f *fakeProvider) Chat(ctx context.Context, req llm.ChatRequest, onDelta fu
 }
 
 func (f *fakeProvider) Models(context.Context) ([]llm.Model, error) { return nil, nil }
-func (f *fakeProvider) Version(context.Context) (string, error)   { return "fake", nil }
+func (f *fakeProvider) Version(context.Context) (string, error)     { return "fake", nil }
 
 // next waits for the service to ask the model for a reply.
 func (f *fakeProvider) next(t *testing.T) *fakeCall {
