@@ -1,0 +1,57 @@
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import Composer from './Composer.svelte';
+
+function setup(onsend: (text: string) => Promise<boolean>, streaming = false) {
+  const onstop = vi.fn();
+  render(Composer, { props: { streaming, onsend, onstop } });
+  const box = screen.getByTestId('composer-input') as HTMLTextAreaElement;
+  return { box, onstop };
+}
+
+async function type(box: HTMLTextAreaElement, text: string) {
+  await fireEvent.input(box, { target: { value: text } });
+}
+
+describe('Composer', () => {
+  it('sends on Enter and clears the text once the send succeeded', async () => {
+    const onsend = vi.fn(async () => true);
+    const { box } = setup(onsend);
+    await type(box, 'Hello there');
+    await fireEvent.keyDown(box, { key: 'Enter' });
+    await vi.waitFor(() => expect(box.value).toBe(''));
+    expect(onsend).toHaveBeenCalledWith('Hello there');
+  });
+
+  it('keeps what was typed when the send fails', async () => {
+    const onsend = vi.fn(async () => false);
+    const { box } = setup(onsend);
+    await type(box, 'Do not lose me');
+    await fireEvent.click(screen.getByTestId('send-button'));
+    await vi.waitFor(() => expect(onsend).toHaveBeenCalledOnce());
+    await vi.waitFor(() => expect(box.readOnly).toBe(false));
+    expect(box.value).toBe('Do not lose me');
+  });
+
+  it('does not send on Shift+Enter, during IME composition, or when empty', async () => {
+    const onsend = vi.fn(async () => true);
+    const { box } = setup(onsend);
+    await fireEvent.keyDown(box, { key: 'Enter' });
+    await type(box, 'line one');
+    await fireEvent.keyDown(box, { key: 'Enter', shiftKey: true });
+    await fireEvent.keyDown(box, { key: 'Enter', isComposing: true });
+    expect(onsend).not.toHaveBeenCalled();
+    expect((screen.getByTestId('send-button') as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('shows Stop instead of Send while a reply streams', async () => {
+    const onsend = vi.fn(async () => true);
+    const { box, onstop } = setup(onsend, true);
+    expect(screen.queryByTestId('send-button')).toBeNull();
+    await type(box, 'next question');
+    await fireEvent.keyDown(box, { key: 'Enter' });
+    expect(onsend).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByTestId('stop-button'));
+    expect(onstop).toHaveBeenCalledOnce();
+  });
+});
