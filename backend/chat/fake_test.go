@@ -143,8 +143,13 @@ type event struct {
 // with every event read before it.
 func (h *harness) waitFor(t *testing.T, name string, match func(event) bool) (event, []event) {
 	t.Helper()
+	return h.waitForWithin(t, name, match, 5*time.Second)
+}
+
+func (h *harness) waitForWithin(t *testing.T, name string, match func(event) bool, limit time.Duration) (event, []event) {
+	t.Helper()
 	var seen []event
-	deadline := time.After(5 * time.Second)
+	deadline := time.After(limit)
 	for {
 		select {
 		case ev, ok := <-h.sub.C:
@@ -160,7 +165,7 @@ func (h *harness) waitFor(t *testing.T, name string, match func(event) bool) (ev
 			}
 			seen = append(seen, e)
 		case <-deadline:
-			t.Fatalf("no %s event within 5s; saw %d others", name, len(seen))
+			t.Fatalf("no %s event within %v; saw %d others", name, limit, len(seen))
 		}
 	}
 }
@@ -168,10 +173,15 @@ func (h *harness) waitFor(t *testing.T, name string, match func(event) bool) (ev
 // finished waits for the message.finished of messageID and returns the message it carries.
 func (h *harness) finished(t *testing.T, messageID string) (Message, []event) {
 	t.Helper()
-	ev, seen := h.waitFor(t, EventMessageFinished, func(e event) bool {
+	return h.finishedWithin(t, messageID, 5*time.Second)
+}
+
+func (h *harness) finishedWithin(t *testing.T, messageID string, limit time.Duration) (Message, []event) {
+	t.Helper()
+	ev, seen := h.waitForWithin(t, EventMessageFinished, func(e event) bool {
 		m, _ := e.Data["message"].(map[string]any)
 		return m["id"] == messageID
-	})
+	}, limit)
 	var d messageEvent
 	if err := json.Unmarshal(ev.raw, &d); err != nil {
 		t.Fatal(err)

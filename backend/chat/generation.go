@@ -162,7 +162,7 @@ func (s *Service) finish(g *generation, reply store.Message, stats llm.Stats, ge
 	case cancelled:
 		status = store.StatusInterrupted
 	default:
-		status, errText = store.StatusError, failureText(genErr, reply.Model, content != "")
+		status, errText = store.StatusError, failureText(genErr, reply.Model, s.baseURL(), content != "")
 		s.log.Warn("reply failed", "conversation", g.convID, "message", reply.ID, "model", reply.Model, "err", genErr)
 	}
 	evalTokens, evalMs := stats.EvalTokens, stats.EvalDuration.Milliseconds()

@@ -228,23 +228,14 @@ func TestBusyConversation(t *testing.T) {
 
 func TestFailuresKeepPartialContent(t *testing.T) {
 	tests := []struct {
-		name     string
-		deltas   []string
-		err      error
-		wantText []string
+		name   string
+		deltas []string
+		err    error
+		want   string
 	}{
-		{"unreachable before any token", nil,
-			fmt.Errorf("chat with http://127.0.0.1:9/: dial tcp: connection refused: %w", llm.ErrUnreachable),
-			[]string{"not reachable", "127.0.0.1:9", "ollama serve", "Settings", "Retry"}},
-		{"connection lost mid-reply", []string{"Half ", "a "},
-			fmt.Errorf("chat: unexpected EOF: %w", llm.ErrUnreachable),
-			[]string{"lost in the middle", "ollama serve", "Retry"}},
-		{"unknown model", nil,
-			fmt.Errorf("model %q: %w", "m", llm.ErrModelNotFound),
-			[]string{`"m" is not installed`, "ollama pull m", "Retry"}},
-		{"other error mid-reply", []string{"so "},
-			errors.New("out of memory"),
-			[]string{"out of memory", "Retry"}},
+		{"before any token", nil, fmt.Errorf("dial: %w", llm.ErrUnreachable), "not reachable"},
+		{"mid-reply", []string{"Half ", "a "}, fmt.Errorf("EOF: %w", llm.ErrUnreachable), "middle of the reply"},
+		{"unknown model", nil, fmt.Errorf("chat: %w", llm.ErrModelNotFound), "ollama pull m"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -254,13 +245,8 @@ func TestFailuresKeepPartialContent(t *testing.T) {
 			call.end(t, llm.Stats{}, tt.err)
 			final, _ := h.finished(t, c.Messages[1].ID)
 			for _, m := range []store.Message{final.Message, h.stored(t, final.ID)} {
-				if m.Status != store.StatusError || m.Content != strings.Join(tt.deltas, "") {
-					t.Errorf("reply = %s %q, want error with %q", m.Status, m.Content, strings.Join(tt.deltas, ""))
-				}
-				for _, w := range tt.wantText {
-					if !strings.Contains(m.Error, w) {
-						t.Errorf("error text %q does not mention %q", m.Error, w)
-					}
+				if m.Status != store.StatusError || m.Content != strings.Join(tt.deltas, "") || !strings.Contains(m.Error, tt.want) {
+					t.Errorf("reply = %s %q %q, want error with %q mentioning %q", m.Status, m.Content, m.Error, strings.Join(tt.deltas, ""), tt.want)
 				}
 			}
 		})
