@@ -1,25 +1,46 @@
-// Package status owns the connection-state model: whether the model server is reachable, its
-// version, and what to do when it is not. A Monitor checks in the background, backs off while
-// something is down, and publishes every change as a "status.changed" event.
+// Package status owns the one connection-state model of the app: whether the model server is
+// reachable (and generating, how fast, with which model), whether the person is signed in, whether
+// remote access through the relay is up, and how many remote sessions are open. A Monitor checks
+// the model server in the background, backing off while it is down; the sign-in and relay code
+// report their states through setters. Every change is published once, as a "status.changed"
+// event carrying the whole Status, so the tray, the window and the web build all show the same.
 package status
 
-import (
-	"context"
-	"errors"
-	"fmt"
-	"log/slog"
-	"sync"
-	"time"
+import "time"
 
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/events"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
-)
-
-// Ollama states.
+// Ollama states. Generating is not one of them: a server that generates is reachable, and
+// clients that test for "reachable" must keep working while a reply streams. Ollama.Generating
+// says how many replies are streaming.
 const (
 	Checking    = "checking"
 	Reachable   = "reachable"
 	Unreachable = "unreachable"
+)
+
+// Account states, as the sign-in code reports them.
+const (
+	SignedOut    = "signedOut"
+	SignedIn     = "signedIn"
+	Expiring     = "expiring" // signed in, but the session ends soon and cannot be renewed silently
+	AccountError = "error"    // the sign-in failed or expired; Error says why
+)
+
+// Relay states. Off until remote access exists and is turned on.
+const (
+	RelayOff          = "off"
+	RelayConnecting   = "connecting"
+	RelayConnected    = "connected"
+	RelayReconnecting = "reconnecting"
+	RelayError        = "error"
+)
+
+// Overall states: the one word that sums up a Status, for the tray icon and the status line.
+const (
+	OverallChecking   = "checking"   // the first check has not finished
+	OverallDown       = "down"       // the model server cannot be reached: nothing works
+	OverallAttention  = "attention"  // chatting works, but sign-in or remote access needs the person
+	OverallGenerating = "generating" // a reply is streaming
+	OverallReady      = "ready"      // everything the person turned on works
 )
 
 // Ollama is what the app knows about its model server.
@@ -29,131 +50,65 @@ type Ollama struct {
 	Version   string    `json:"version,omitempty"`
 	Error     string    `json:"error,omitempty"`
 	Hint      string    `json:"hint,omitempty"`
-	CheckedAt time.Time `json:"checkedAt,omitempty"`
+	CheckedAt time.Time `json:"checkedAt,omitzero"`
+	// Generating is how many replies are streaming now.
+	Generating int `json:"generating,omitempty"`
+	// Model is the model of the reply streaming now, or of the last one.
+	Model string `json:"model,omitempty"`
+	// TokensPerSecond is the generation speed while replies stream (the sum over them), 0 when idle.
+	TokensPerSecond float64 `json:"tokensPerSecond,omitempty"`
 }
 
-// Status is the whole connection state.
+// Account is the sign-in state. The sign-in code sets it with Monitor.SetAccount.
+type Account struct {
+	State     string    `json:"state"`
+	Name      string    `json:"name,omitempty"`
+	Email     string    `json:"email,omitempty"`
+	ExpiresAt time.Time `json:"expiresAt,omitzero"`
+	Error     string    `json:"error,omitempty"`
+	Hint      string    `json:"hint,omitempty"`
+}
+
+// Relay is the state of remote access. The tunnel code sets it with Monitor.SetRelay.
+type Relay struct {
+	State string `json:"state"`
+	URL   string `json:"url,omitempty"`
+	Error string `json:"error,omitempty"`
+	Hint  string `json:"hint,omitempty"`
+}
+
+// Status is the whole connection state. It is comparable with == (no pointers or slices), which
+// is how the Monitor tells a change from a repeat.
 type Status struct {
-	Ollama Ollama `json:"ollama"`
+	Overall string  `json:"overall"`
+	Ollama  Ollama  `json:"ollama"`
+	Account Account `json:"account"`
+	Relay   Relay   `json:"relay"`
+	// RemoteSessions is how many browsers use this desktop through the relay now.
+	RemoteSessions int `json:"remoteSessions"`
 }
 
-// Versioner is the part of a model server the monitor needs.
-type Versioner interface {
-	Version(ctx context.Context) (string, error)
-}
-
-// Intervals tune how often the monitor checks.
-type Intervals struct {
-	Up      time.Duration // between checks while reachable
-	DownMin time.Duration // first retry after a failure; doubles up to DownMax
-	DownMax time.Duration
-	Timeout time.Duration // for one check
-}
-
-// DefaultIntervals keep idle cost near zero while noticing changes within seconds.
-func DefaultIntervals() Intervals {
-	return Intervals{Up: 5 * time.Second, DownMin: time.Second, DownMax: 30 * time.Second, Timeout: 3 * time.Second}
-}
-
-// Monitor watches the model server.
-type Monitor struct {
-	server Versioner
-	url    func() string
-	bus    *events.Bus
-	log    *slog.Logger
-	iv     Intervals
-	wake   chan struct{}
-
-	mu      sync.Mutex
-	current Status
-}
-
-// NewMonitor returns a monitor; url reports the server's current address for display.
-func NewMonitor(server Versioner, url func() string, bus *events.Bus, log *slog.Logger, iv Intervals) *Monitor {
-	return &Monitor{
-		server:  server,
-		url:     url,
-		bus:     bus,
-		log:     log,
-		iv:      iv,
-		wake:    make(chan struct{}, 1),
-		current: Status{Ollama: Ollama{State: Checking, URL: url()}},
-	}
-}
-
-// Get returns the last known status.
-func (m *Monitor) Get() Status {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.current
-}
-
-// Check checks now and returns the result.
-func (m *Monitor) Check(ctx context.Context) Status {
-	ctx, cancel := context.WithTimeout(ctx, m.iv.Timeout)
-	defer cancel()
-	url := m.url()
-	next := Ollama{URL: url, CheckedAt: time.Now().UTC()}
-	v, err := m.server.Version(ctx)
-	if err != nil {
-		next.State = Unreachable
-		next.Error = err.Error()
-		next.Hint = hint(url, err)
-	} else {
-		next.State = Reachable
-		next.Version = v
-	}
-	m.mu.Lock()
-	prev := m.current.Ollama
-	m.current.Ollama = next
-	st := m.current
-	m.mu.Unlock()
-	if prev.State != next.State || prev.Version != next.Version || prev.URL != next.URL || prev.Error != next.Error {
-		m.log.Info("ollama status", "state", next.State, "url", next.URL, "version", next.Version, "error", next.Error)
-		m.bus.Publish("status.changed", st)
-	}
-	return st
-}
-
-// Poke asks the running monitor to check soon, e.g. after the URL changed or a request failed.
-func (m *Monitor) Poke() {
-	select {
-	case m.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Run checks until ctx ends.
-func (m *Monitor) Run(ctx context.Context) {
-	backoff := m.iv.DownMin
-	for {
-		wait := m.iv.Up
-		if m.Check(ctx).Ollama.State != Reachable {
-			wait = backoff
-			backoff = min(backoff*2, m.iv.DownMax)
-		} else {
-			backoff = m.iv.DownMin
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-m.wake:
-			t.Stop()
-			backoff = m.iv.DownMin
-		case <-t.C:
-		}
-	}
-}
-
-func hint(url string, err error) string {
+// overall sums s up. A model server that is down outweighs everything (nothing works without
+// it); a sign-in or relay problem outweighs "generating" because it needs the person.
+func overall(s Status) string {
 	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Sprintf("Ollama at %s did not answer in time. Check that the address is right and the machine is awake.", url)
-	case errors.Is(err, llm.ErrUnreachable):
-		return fmt.Sprintf("Start Ollama (run `ollama serve`) or set its address in Settings. Looking for it at %s.", url)
+	case s.Ollama.State == Unreachable:
+		return OverallDown
+	case s.Ollama.State == Checking || s.Ollama.State == "":
+		return OverallChecking
+	case s.Account.State == AccountError || s.Account.State == Expiring ||
+		s.Relay.State == RelayError || s.Relay.State == RelayReconnecting:
+		return OverallAttention
+	case s.Ollama.Generating > 0:
+		return OverallGenerating
 	default:
-		return "Something answered at this address, but not like Ollama does. Check the address in Settings."
+		return OverallReady
 	}
+}
+
+// sameAs reports whether s and o show the same thing. The time of the last check is left out:
+// a check that finds nothing new is not a change.
+func (s Status) sameAs(o Status) bool {
+	s.Ollama.CheckedAt, o.Ollama.CheckedAt = time.Time{}, time.Time{}
+	return s == o
 }

@@ -21,9 +21,16 @@ type flaky struct {
 	version string
 	err     error
 	calls   int
+	models  []llm.Model
+	listErr error
 }
 
 func (f *flaky) set(v string, err error) { f.mu.Lock(); f.version, f.err = v, err; f.mu.Unlock() }
+func (f *flaky) Models(context.Context) ([]llm.Model, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.models, f.listErr
+}
 func (f *flaky) Version(context.Context) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
