@@ -52,6 +52,8 @@ func toError(err error) *Error {
 		return newError(http.StatusServiceUnavailable, "ollama_unreachable", err.Error(), "Start Ollama (`ollama serve`) or set its address in Settings, then try again.")
 	case errors.As(err, &se):
 		return newError(http.StatusBadGateway, "ollama_error", err.Error(), "Ollama refused the request; check the model and its parameters.")
+	case errors.Is(err, chat.ErrClosed):
+		return newError(http.StatusServiceUnavailable, "unavailable", err.Error(), "The app is shutting down; start it again.")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return newError(http.StatusServiceUnavailable, "unavailable", err.Error(), "Try again.")
 	default:

@@ -62,14 +62,29 @@ func NewServer(ops *Ops, bus *events.Bus, opts ServerOptions) (*Server, error) {
 		s.caller = Remote
 	}
 	s.mux.HandleFunc("POST /api/call/{op}", s.handleCall)
+	s.mux.HandleFunc("/api/call/{op}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "POST")
+		writeError(w, newError(http.StatusMethodNotAllowed, "bad_request", "operations are called with POST", ""))
+	})
 	s.mux.HandleFunc("GET /api/events", s.handleEvents)
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, newError(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path, ""))
+	})
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
 	if opts.Token != "" {
 		s.mux.HandleFunc("GET /login", s.handleLoginForm)
 		s.mux.HandleFunc("POST /login", s.handleLogin)
 	}
 	if opts.Web != nil {
-		s.mux.Handle("GET /", http.FileServerFS(opts.Web))
+		files := http.FileServerFS(opts.Web)
+		s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				w.Header().Set("Allow", "GET, HEAD")
+				http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+				return
+			}
+			files.ServeHTTP(w, r)
+		})
 	}
 	return s, nil
 }

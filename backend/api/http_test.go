@@ -100,7 +100,8 @@ func TestRequestChecks(t *testing.T) {
 		{"missing conversation", "POST", "/api/call/conversations.get", "", nil, `{"id":"nope"}`, 404, "not_found"},
 		{"Ollama down", "POST", "/api/call/models.list", "", nil, `{}`, 503, "ollama_unreachable"},
 		{"bad setting", "POST", "/api/call/settings.update", "", nil, `{"theme":"neon"}`, 400, "bad_request"},
-		{"GET on a call", "GET", "/api/call/settings.get", "", nil, ``, 405, ""},
+		{"GET on a call", "GET", "/api/call/settings.get", "", nil, ``, 405, "bad_request"},
+		{"unknown endpoint", "GET", "/api/nope", "", nil, ``, 404, "not_found"},
 		{"web build", "GET", "/", "", nil, ``, 200, ""},
 	}
 	for _, tt := range tests {

@@ -107,6 +107,9 @@ func NewOps(s Services) *Ops {
 	}))
 
 	reg("chat.send", true, handle(func(ctx context.Context, a chat.SendParams) (conversationResult, error) {
+		if a.ConversationID == "" && a.Model == "" {
+			a.Model = s.Settings.Get().DefaultModel
+		}
 		c, err := s.Chat.Send(ctx, a)
 		return conversationResult{Conversation: c}, err
 	}))
