@@ -61,6 +61,9 @@ func NewOps(s Services) *Ops {
 	reg("status.check", true, handle(func(ctx context.Context, _ struct{}) (status.Status, error) {
 		return s.Status.Check(ctx), nil
 	}))
+	reg("status.diagnose", true, handle(func(ctx context.Context, _ struct{}) (status.Diagnosis, error) {
+		return s.Status.Diagnose(ctx), nil
+	}))
 	reg("models.list", true, handle(func(ctx context.Context, _ struct{}) (modelList, error) {
 		ms, err := s.Models.Models(ctx)
 		if err != nil {

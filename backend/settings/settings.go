@@ -21,13 +21,25 @@ type Settings struct {
 	OllamaURL    string `json:"ollamaUrl"`
 	DefaultModel string `json:"defaultModel"`
 	Theme        string `json:"theme"`
+	// StartMinimized starts the desktop app in the tray, without its window, when a tray exists.
+	StartMinimized bool `json:"startMinimized"`
+	// Notifications turns desktop notifications about connection changes on or off.
+	Notifications bool `json:"notifications"`
 }
 
 // Patch changes some settings; nil fields stay as they are.
 type Patch struct {
-	OllamaURL    *string `json:"ollamaUrl"`
-	DefaultModel *string `json:"defaultModel"`
-	Theme        *string `json:"theme"`
+	OllamaURL      *string `json:"ollamaUrl"`
+	DefaultModel   *string `json:"defaultModel"`
+	Theme          *string `json:"theme"`
+	StartMinimized *bool   `json:"startMinimized"`
+	Notifications  *bool   `json:"notifications"`
+}
+
+// defaults are the settings of a new install. Saved settings are read over them, so a setting
+// added later starts at its default for people who saved settings before it existed.
+func defaults() Settings {
+	return Settings{Theme: "system", Notifications: true}
 }
 
 // ErrInvalid marks a value the person must correct.
@@ -54,7 +66,7 @@ type Service struct {
 
 // New loads the saved settings. defaultURL is the Ollama URL used while the person has not set one.
 func New(ctx context.Context, st Storage, bus *events.Bus, defaultURL string) (*Service, error) {
-	s := &Service{st: st, bus: bus, defaultURL: defaultURL, current: Settings{Theme: "system"}}
+	s := &Service{st: st, bus: bus, defaultURL: defaultURL, current: defaults()}
 	raw, ok, err := st.GetSetting(ctx, storageKey)
 	if err != nil {
 		return nil, fmt.Errorf("load settings: %w", err)
@@ -111,6 +123,12 @@ func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
 		default:
 			return Settings{}, fmt.Errorf("%w: theme must be light, dark or system, not %q", ErrInvalid, *p.Theme)
 		}
+	}
+	if p.StartMinimized != nil {
+		next.StartMinimized = *p.StartMinimized
+	}
+	if p.Notifications != nil {
+		next.Notifications = *p.Notifications
 	}
 	raw, err := json.Marshal(next)
 	if err != nil {

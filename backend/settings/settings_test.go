@@ -60,7 +60,7 @@ func TestUpdatePersistsAndNotifies(t *testing.T) {
 	if _, err := s.Update(ctx, Patch{OllamaURL: &u, DefaultModel: &m, Theme: &th}); err != nil {
 		t.Fatal(err)
 	}
-	want := Settings{OllamaURL: "http://127.0.0.1:9", DefaultModel: "tiny", Theme: "dark"}
+	want := Settings{OllamaURL: "http://127.0.0.1:9", DefaultModel: "tiny", Theme: "dark", Notifications: true}
 	if heard != want {
 		t.Fatalf("listener got %+v, want %+v", heard, want)
 	}
@@ -90,5 +90,47 @@ func TestUpdatePersistsAndNotifies(t *testing.T) {
 	}
 	if s.OllamaURL() != "http://127.0.0.1:11434" {
 		t.Fatalf("empty URL should fall back to the default, got %q", s.OllamaURL())
+	}
+}
+
+func TestTraySettings(t *testing.T) {
+	ctx := context.Background()
+	yes, no := true, false
+	tests := []struct {
+		name       string
+		saved      string // what an earlier version saved; "" for a new install
+		patch      Patch
+		wantMin    bool
+		wantNotify bool
+	}{
+		{"new install: notifications on, window shown", "", Patch{}, false, true},
+		{"saved before these settings existed", `{"ollamaUrl":"","defaultModel":"tiny","theme":"dark"}`, Patch{}, false, true},
+		{"start minimised", "", Patch{StartMinimized: &yes}, true, true},
+		{"notifications off", "", Patch{Notifications: &no}, false, false},
+		{"saved off stays off", `{"theme":"dark","notifications":false,"startMinimized":true}`, Patch{}, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := mapStorage{}
+			if tt.saved != "" {
+				st[storageKey] = tt.saved
+			}
+			s, err := New(ctx, st, events.NewBus(4), "http://127.0.0.1:11434")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Update(ctx, tt.patch); err != nil {
+				t.Fatal(err)
+			}
+			again, err := New(ctx, st, events.NewBus(4), "x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, got := range []Settings{s.Get(), again.Get()} {
+				if got.StartMinimized != tt.wantMin || got.Notifications != tt.wantNotify {
+					t.Fatalf("startMinimized=%v notifications=%v, want %v %v", got.StartMinimized, got.Notifications, tt.wantMin, tt.wantNotify)
+				}
+			}
+		})
 	}
 }
