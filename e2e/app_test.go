@@ -28,8 +28,9 @@ type app struct {
 	DataDir string
 	logPath string
 
-	exited  chan struct{}
-	waitErr error
+	exited     chan struct{}
+	waitErr    error
+	terminated bool // the test asked it to stop (terminate)
 
 	stopOnce sync.Once
 }
@@ -126,6 +127,7 @@ func (a *app) terminate(within time.Duration) int {
 		a.t.Fatalf("the app had already exited (%v) before it was asked to stop; log:\n%s", a.waitErr, a.log())
 	default:
 	}
+	a.terminated = true
 	if err := a.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		a.t.Fatalf("SIGTERM: %v", err)
 	}
@@ -146,17 +148,26 @@ func (a *app) terminate(within time.Duration) int {
 	return 0
 }
 
-// stop ends the process if it still runs: SIGTERM, then SIGKILL after a grace period.
+// stop ends the process if it still runs: SIGTERM, then SIGKILL after a grace period. Every test
+// thereby also checks that the app shuts down cleanly: it must not have died on its own, and it
+// must exit with code 0 when asked to stop.
 func (a *app) stop() {
 	a.stopOnce.Do(func() {
 		select {
 		case <-a.exited:
+			if !a.terminated {
+				a.t.Errorf("the app exited on its own during the test (%v)", a.waitErr)
+			}
 			return
 		default:
 		}
+		a.terminated = true
 		a.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-a.exited:
+			if a.waitErr != nil {
+				a.t.Errorf("the app exited with %v after SIGTERM, want code 0; log:\n%s", a.waitErr, a.log())
+			}
 		case <-time.After(10 * time.Second):
 			a.t.Errorf("the app ignored SIGTERM for 10s; killing it")
 			a.cmd.Process.Kill()

@@ -39,7 +39,7 @@ func TestChatReloadMidReply(t *testing.T) {
 	}
 	// It keeps growing on the reloaded page, then finishes.
 	waitReplyLonger(b, 30*time.Second, len(after.Text))
-	waitReplyStatus(b, 90*time.Second, "done")
+	waitReplyStatus(b, replyDone, "done")
 	done := lastReply(b)
 	if len(done.Text) <= len(before.Text) {
 		t.Errorf("the finished reply (%d characters) is not longer than before the reload (%d)", len(done.Text), len(before.Text))

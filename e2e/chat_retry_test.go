@@ -35,7 +35,7 @@ func TestChatRetryAfterOllamaDies(t *testing.T) {
 
 	b.click(selRetry)
 	waitReplyStatus(b, 15*time.Second, "streaming")
-	waitReplyStatus(b, 90*time.Second, "done")
+	waitReplyStatus(b, replyDone, "done")
 
 	ms := pageMessages(b)
 	if n := countRole(ms, "user"); n != 1 {

@@ -22,6 +22,11 @@ const (
 	selErrorBanner  = `[data-testid="error-banner"]`
 )
 
+// replyDone bounds how long a tiny-long reply (4000 tokens) may take. It streams for 8–16 s on an
+// idle 2-core box, but the box is shared: under a load of 10+ it has taken over 90 s. Waits end
+// as soon as the reply is done, so a generous bound costs nothing when the box is quiet.
+const replyDone = 4 * time.Minute
+
 // uiMessage is one message as the page shows it.
 type uiMessage struct {
 	ID         string `json:"id"`
@@ -86,19 +91,26 @@ func waitReplyLonger(b *browser, within time.Duration, n int) {
 }
 
 // chooseModel picks a model in the picker the way a person's click would: it changes the
-// <select> and lets the page hear the change.
+// <select> and lets the page hear the change. Ollama lists "tiny" as "tiny:latest"; either matches.
 func chooseModel(b *browser, model string) {
 	b.t.Helper()
-	b.waitFor(30*time.Second, "the model picker offers "+model,
-		`Array.from(document.querySelectorAll(`+jsString(selModelPicker+" option")+`)).some(o => o.value === `+jsString(model)+`)`)
+	find := `Array.from(document.querySelectorAll(` + jsString(selModelPicker+" option") + `)).find(o => o.value === ` +
+		jsString(model) + ` || o.value === ` + jsString(model+":latest") + `)`
+	b.waitFor(30*time.Second, "the model picker offers "+model, `!!`+find)
 	ok := evalJS[bool](b, `(() => { const s = document.querySelector(`+jsString(selModelPicker)+`);
-		s.value = `+jsString(model)+`;
-		s.dispatchEvent(new Event('input', {bubbles: true}));
+		s.value = `+find+`.value;
 		s.dispatchEvent(new Event('change', {bubbles: true}));
-		return s.value === `+jsString(model)+`; })()`)
+		return s.value === `+find+`.value; })()`)
 	if !ok {
 		b.t.Fatalf("the model picker did not take %q", model)
 	}
+	b.waitFor(10*time.Second, "the composer offers to message "+model,
+		`(document.querySelector(`+jsString(selComposer)+`).placeholder || "").endsWith(`+find+`.value)`)
+}
+
+// sameModel tells whether two model names are the same model; Ollama adds ":latest".
+func sameModel(a, b string) bool {
+	return strings.TrimSuffix(a, ":latest") == strings.TrimSuffix(b, ":latest")
 }
 
 // sendMessage types text into the composer and presses Enter, as a person would.
@@ -127,9 +139,10 @@ func countRole(ms []uiMessage, role string) int {
 
 // sameText compares stored Markdown with the text the page renders from it: rendering collapses
 // runs of white space, so both are compared word by word.
-func sameText(stored, shown string) bool {
-	return strings.Join(strings.Fields(stored), " ") == strings.Join(strings.Fields(shown), " ")
-}
+func sameText(stored, shown string) bool { return words(stored) == words(shown) }
+
+// words normalises white space: what the page renders from a text, word by word.
+func words(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // startChat opens the app, picks model and sends text; it returns once the page shows the reply.
 func startChat(t *testing.T, b *browser, url, model, text string) {
