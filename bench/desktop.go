@@ -86,7 +86,7 @@ func benchDesktop(c config, r *report) error {
 // SIGTERM.
 func coldStart(c config, x *xconn, originURL string, run int) (desktopSample, error) {
 	var s desktopSample
-	app, err := startApp(c.bin, nil, originURL)
+	app, err := startApp(c.bin, nil, originURL, c.env)
 	if err != nil {
 		return s, err
 	}

@@ -29,7 +29,10 @@ import (
 type config struct {
 	bin       string
 	only      map[string]bool
-	runs      int // streamed replies per path
+	runs      int // streamed replies per path, from the FastOrigin
+	pacedRuns int // streamed replies per path, from the paced origin
+	pace      time.Duration
+	env       []string // extra KEY=VALUE for the app
 	warmup    int
 	tokens    int // tokens in each streamed reply
 	startRuns int // desktop cold starts
@@ -46,6 +49,15 @@ func main() {
 	only := flag.String("only", "", "comma-separated benchmarks to run: "+strings.Join(benchmarks, ", ")+" (default all)")
 	flag.StringVar(&c.bin, "bin", os.Getenv("CLOUDTOLOCALLLM_BIN"), "the cloudtolocalllm binary to measure (default $CLOUDTOLOCALLLM_BIN)")
 	flag.IntVar(&c.runs, "runs", 30, "streamed replies measured per path (direct and through the app)")
+	flag.IntVar(&c.pacedRuns, "paced-runs", 20, "streamed replies measured per path from the paced origin")
+	flag.DurationVar(&c.pace, "pace", time.Millisecond, "interval between tokens of the paced origin (a fast model's rhythm); 0 skips it")
+	flag.Func("env", "`KEY=VALUE` added to the app's environment (repeatable), for experiments", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return fmt.Errorf("want KEY=VALUE")
+		}
+		c.env = append(c.env, s)
+		return nil
+	})
 	flag.IntVar(&c.warmup, "warmup", 3, "streamed replies per path run first and not counted (connections, caches)")
 	flag.IntVar(&c.tokens, "tokens", 2000, "tokens in each streamed reply")
 	flag.IntVar(&c.startRuns, "start-runs", 7, "desktop cold starts (each also gives one idle-memory sample)")
@@ -65,8 +77,8 @@ func main() {
 			fatalf("-only %s: no such benchmark (have %s)", name, strings.Join(benchmarks, ", "))
 		}
 	}
-	if c.runs < 1 || c.startRuns < 1 || c.tokens < 2 {
-		fatalf("-runs, -start-runs must be ≥ 1 and -tokens ≥ 2")
+	if c.runs < 1 || c.pacedRuns < 1 || c.startRuns < 1 || c.tokens < 2 {
+		fatalf("-runs, -paced-runs, -start-runs must be ≥ 1 and -tokens ≥ 2")
 	}
 	if c.wants("stream") || c.wants("start") || c.wants("memory") {
 		if c.bin == "" {

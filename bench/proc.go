@@ -29,7 +29,8 @@ type appProc struct {
 
 // startApp execs the binary with a fresh data directory of its own and its log in a file.
 // ollamaURL goes into OLLAMA_HOST; every start gets a fresh history, as on first launch.
-func startApp(bin string, args []string, ollamaURL string) (*appProc, error) {
+// extraEnv (KEY=VALUE) is added last, for experiments such as WebKit settings.
+func startApp(bin string, args []string, ollamaURL string, extraEnv []string) (*appProc, error) {
 	dir, err := os.MkdirTemp("", "c2l-bench-*")
 	if err != nil {
 		return nil, err
@@ -41,6 +42,7 @@ func startApp(bin string, args []string, ollamaURL string) (*appProc, error) {
 	}
 	a.cmd = exec.Command(bin, args...)
 	a.cmd.Env = append(os.Environ(), "CLOUDTOLOCALLLM_DATA_DIR="+a.dataDir, "OLLAMA_HOST="+ollamaURL)
+	a.cmd.Env = append(a.cmd.Env, extraEnv...)
 	a.cmd.Stdout, a.cmd.Stderr = logf, logf
 	a.start = time.Now()
 	if err := a.cmd.Start(); err != nil {

@@ -22,23 +22,39 @@ import (
 // streamSample is one streamed reply as the client saw it.
 type streamSample struct {
 	ttft   time.Duration // request sent → first token decoded
+	resp   time.Duration // through the app: request sent → chat.send's response read
 	rate   float64       // tokens/s from the first token to the last
 	tokens int
 }
 
 // benchStream compares a reply streamed straight from the origin with the same reply streamed
-// through the app (POST chat.send, tokens as message.delta Server-Sent Events). The origin is a
-// FastOrigin, which streams as fast as a server can, so what differs between the two paths is the
-// app alone. Runs alternate between the paths, so that load from other processes on the machine
-// falls on both alike.
+// through the app (POST chat.send, tokens as message.delta Server-Sent Events), twice: from a
+// FastOrigin, which streams as fast as a server can, so that what differs between the two paths
+// is the app alone; then, unless -pace is 0, from an origin with a fast model's rhythm.
 func benchStream(c config, r *report) error {
-	origin := ollamatest.NewFastOrigin(c.tokens)
-	defer origin.Close()
+	fast := ollamatest.NewFastOrigin(c.tokens)
+	defer fast.Close()
+	if err := compareStreams(c, r, "FastOrigin", fast.URL, c.runs); err != nil {
+		return err
+	}
+	if c.pace <= 0 {
+		return nil
+	}
+	paced := newPacedOrigin(c.tokens, c.pace)
+	defer paced.Close()
+	return compareStreams(c, r, fmt.Sprintf("paced origin, %.0f tokens/s", time.Second.Seconds()/c.pace.Seconds()), paced.URL, c.pacedRuns)
+}
+
+// compareStreams measures runs replies on each path against one origin, with an app of its own.
+// Runs alternate between the paths, so that load from other processes on the machine falls on
+// both alike.
+func compareStreams(c config, r *report, label, originURL string, runs int) error {
+	logf("streaming from a %s: %d replies of %d tokens per path", label, runs, c.tokens)
 	addr, err := freeAddr()
 	if err != nil {
 		return err
 	}
-	app, err := startApp(c.bin, []string{"--serve", addr}, origin.URL)
+	app, err := startApp(c.bin, []string{"--serve", addr}, originURL, c.env)
 	if err != nil {
 		return err
 	}
@@ -58,16 +74,15 @@ func benchStream(c config, r *report) error {
 
 	var direct, through []streamSample
 	cpuBefore := cpuTime(app.pid())
-	for i := 0; i < c.warmup+c.runs; i++ {
+	for i := 0; i < c.warmup+runs; i++ {
 		// Alternate which path goes first, so neither always follows the other's garbage.
-		order := []bool{i%2 == 0, i%2 != 0}
-		for _, viaApp := range order {
+		for _, viaApp := range []bool{i%2 == 0, i%2 != 0} {
 			var s streamSample
 			var err error
 			if viaApp {
 				s, err = streamThroughApp(ctx, client, base, events, c.tokens)
 			} else {
-				s, err = streamDirect(ctx, client, origin.URL, c.tokens)
+				s, err = streamDirect(ctx, client, originURL, c.tokens)
 			}
 			if err != nil {
 				return fmt.Errorf("run %d (through app: %v): %w", i+1, viaApp, err)
@@ -89,27 +104,41 @@ func benchStream(c config, r *report) error {
 	if events.reconnects > 0 {
 		logf("the event stream was ended and resumed %d times (the client fell behind)", events.reconnects)
 	}
+	transport, write, err := probeCalls(ctx, client, base, runs)
+	if err != nil {
+		return err
+	}
+	var resp []float64
+	before := 0
+	for _, s := range through {
+		resp = append(resp, ms(s.resp))
+		if s.ttft < s.resp {
+			before++
+		}
+	}
 
 	dT, aT := summarize(ttfts(direct)), summarize(ttfts(through))
 	dR, aR := summarize(rates(direct)), summarize(rates(through))
 	added := aT.median - dT.median
 	addedP95 := aT.p95 - dT.p95
 	ratio := aR.median / dR.median
-	r.add("Streaming: time to first token added by the app (median; p95)", "≤ 1 ms",
+	logf("%s: TTFT direct %s, through app %s; tokens/s direct %.0f, through app %.0f", label, fmtMs(dT.median), fmtMs(aT.median), dR.median, aR.median)
+	r.add(fmt.Sprintf("Streaming (%s): time to first token added by the app, median; p95", label), "≤ 1 ms",
 		fmt.Sprintf("+%s; p95 +%s (direct %s, through app %s)", fmtMs(added), fmtMs(addedP95), fmtMs(dT.median), fmtMs(aT.median)),
 		ptr(added <= 1))
-	r.add("Streaming: tokens/s through the app vs direct (median)", "≥ 95 %",
+	r.add(fmt.Sprintf("Streaming (%s): tokens/s through the app vs direct, median", label), "≥ 95 %",
 		fmt.Sprintf("%.1f %% (%.0f vs %.0f tokens/s)", 100*ratio, aR.median, dR.median), ptr(ratio >= 0.95))
-	r.detail("Streaming, %d replies of %d tokens per path after %d warm-up replies, from a FastOrigin "+
-		"(in the bench process) through `cloudtolocalllm --serve` over HTTP + SSE:\n\n"+
+	r.detail("Streaming from a %s, %d replies of %d tokens per path after %d warm-up replies, the origin "+
+		"in the bench process, the app as `cloudtolocalllm --serve` (HTTP + SSE):\n\n"+
 		"| path | TTFT median | TTFT p95 | tokens/s median | tokens/s p5 (slow tail) |\n|---|---|---|---|---|\n"+
 		"| direct (POST /api/chat to the origin) | %s | %s | %.0f | %.0f |\n"+
 		"| through the app (chat.send → message.delta) | %s | %s | %.0f | %.0f |\n\n"+
-		"The app used %s of CPU for the %d replies it relayed (%.1f µs per token; utime+stime, 10 ms ticks).",
-		c.runs, c.tokens, c.warmup,
+		"The app used %s of CPU for the %d replies it relayed (%.1f µs per token; utime+stime, 10 ms ticks). %s",
+		label, runs, c.tokens, c.warmup,
 		fmtMs(dT.median), fmtMs(dT.p95), dR.median, dR.p5,
 		fmtMs(aT.median), fmtMs(aT.p95), aR.median, aR.p5,
-		cpu, c.warmup+c.runs, float64(cpu.Microseconds())/float64((c.warmup+c.runs)*c.tokens))
+		cpu, c.warmup+runs, float64(cpu.Microseconds())/float64((c.warmup+runs)*c.tokens),
+		describeProbe(transport, write, summarize(resp), before, len(through)))
 	return nil
 }
 
@@ -217,6 +246,7 @@ func streamThroughApp(ctx context.Context, client *http.Client, base string, eve
 	if err := call(ctx, client, base, "chat.send", map[string]string{"model": ollamatest.FastModel, "content": "Say something long."}, &res); err != nil {
 		return streamSample{}, err
 	}
+	respAt := time.Now()
 	conv := res.Conversation.ID
 	timeout := time.After(60 * time.Second)
 	for {
@@ -258,7 +288,9 @@ func streamThroughApp(ctx context.Context, client *http.Client, base string, eve
 				if n := strings.Count(f.Message.Content, ollamatest.FastDelta); n != tokens {
 					return streamSample{}, fmt.Errorf("the saved reply has %d tokens, want %d", n, tokens)
 				}
-				return k.sample(tokens)
+				s, err := k.sample(tokens)
+				s.resp = respAt.Sub(k.sent)
+				return s, err
 			case "resync":
 				return streamSample{}, errors.New("the server said resync: events were lost")
 			}
