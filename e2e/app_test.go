@@ -46,7 +46,7 @@ type appOptions struct {
 // (SIGTERM) when the test ends.
 func startApp(t *testing.T, o appOptions) *app {
 	t.Helper()
-	bin := binary(t)
+	bin := appBinary(t)
 	if o.dataDir == "" {
 		o.dataDir = t.TempDir()
 	}

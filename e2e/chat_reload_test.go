@@ -12,7 +12,7 @@ import (
 // done, with not a word lost or doubled (the page's text equals the stored text). A second reload
 // shows the whole history: the conversation in the sidebar, both messages, the reply done.
 func TestChatReloadMidReply(t *testing.T) {
-	binary(t)
+	appBinary(t)
 	ol := ollamatest.Start(t)
 	a := startServe(t, appOptions{ollamaURL: ol.URL})
 	b := newBrowser(t)

@@ -12,7 +12,7 @@ import (
 // ends in error and the page says so. With Ollama back (a new one, set in the settings) Retry
 // completes the same reply — and the person's message is not sent a second time.
 func TestChatRetryAfterOllamaDies(t *testing.T) {
-	binary(t)
+	appBinary(t)
 	ol := ollamatest.Start(t)
 	a := startServe(t, appOptions{ollamaURL: ol.URL})
 	b := newBrowser(t)
@@ -28,13 +28,25 @@ func TestChatRetryAfterOllamaDies(t *testing.T) {
 		t.Fatalf("the failed reply shows no error text; page text: %s", trunc(b.text(), 1500))
 	}
 	t.Logf("the page shows the error %q", failed.Error)
+	if failed.Text == "" {
+		t.Error("the failed reply lost the text that had arrived before Ollama died")
+	}
 
-	// Ollama is back, at a new address the person enters in the settings.
+	// Ollama is back, at a new address the person enters in Settings. They also pick the short
+	// model for the retry: tiny-long's 4000 tokens take minutes when the shared box is busy,
+	// and Retry answers with the conversation's current model.
 	ol2 := ollamatest.Start(t)
-	a.mustCall("settings.update", map[string]string{"ollamaUrl": ol2.URL}, nil)
+	setOllamaURL(b, a, ol2.URL)
+	convs := a.conversations()
+	if len(convs) != 1 {
+		t.Fatalf("%d conversations in the history, want 1", len(convs))
+	}
+	openConversation(b, convs[0].ID)
+	chooseModel(b, ollamatest.TinyModel)
 
 	b.click(selRetry)
-	waitReplyStatus(b, 15*time.Second, "streaming")
+	b.waitFor(15*time.Second, "the retried reply starts", `(() => { const r = `+jsLastReply+`;
+		return !!r && (r.dataset.status === "streaming" || r.dataset.status === "done"); })()`)
 	waitReplyStatus(b, replyDone, "done")
 
 	ms := pageMessages(b)
@@ -60,8 +72,9 @@ func TestChatRetryAfterOllamaDies(t *testing.T) {
 			users++
 		case "assistant":
 			replies++
-			if m.Status != "done" || !sameText(m.Content, reply.Text) {
-				t.Errorf("stored reply: status %q, content %q; the page shows %q", m.Status, trunc(m.Content, 100), trunc(reply.Text, 100))
+			if m.Status != "done" || !sameModel(m.Model, ollamatest.TinyModel) || !sameText(m.Content, reply.Text) {
+				t.Errorf("stored reply: status %q, model %q, content %q; want done by %s with what the page shows: %q",
+					m.Status, m.Model, trunc(m.Content, 100), ollamatest.TinyModel, trunc(reply.Text, 100))
 			}
 		}
 	}

@@ -10,7 +10,7 @@ import (
 // TestChatStopKeepsPartialReply stops a long reply mid-way: the reply ends as stopped with the
 // text generated so far, the history holds exactly that text, and a reload shows it unchanged.
 func TestChatStopKeepsPartialReply(t *testing.T) {
-	binary(t)
+	appBinary(t)
 	ol := ollamatest.Start(t)
 	a := startServe(t, appOptions{ollamaURL: ol.URL})
 	b := newBrowser(t)

@@ -12,7 +12,7 @@ import (
 // a fraction of a second), it finishes with status done, and what the page renders — Markdown turned
 // into paragraphs — is exactly what the history holds.
 func TestChatStreamsReply(t *testing.T) {
-	binary(t)
+	appBinary(t)
 	ol := ollamatest.Start(t)
 	a := startServe(t, appOptions{ollamaURL: ol.URL})
 	b := newBrowser(t)

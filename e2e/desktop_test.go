@@ -25,7 +25,7 @@ func TestDesktopWindow(t *testing.T) {
 	requireDisplay(t)
 	xdotool := requireTool(t, "xdotool", "xdotool")
 	importCmd := requireTool(t, "import", "imagemagick")
-	binary(t)
+	appBinary(t)
 	ol := ollamatest.Start(t)
 	dataDir := t.TempDir()
 	preferModel(t, dataDir, ol.URL, ollamatest.TinyModel)
@@ -103,6 +103,14 @@ func TestDesktopWindow(t *testing.T) {
 			fmt.Sprintf("reply status %s, %d bytes", reply.Status, len(reply.Content))
 	})
 
+	// The answered chat, for a person to look at.
+	after := filepath.Join(artifactDir(t), "desktop-reply.png")
+	if out, err := exec.Command(importCmd, "-window", "root", after).CombinedOutput(); err != nil {
+		t.Errorf("import: %v %s", err, out)
+	} else {
+		t.Logf("screenshot after the reply: %s", after)
+	}
+
 	if code := a.terminate(10 * time.Second); code != 0 {
 		t.Fatalf("exit code %d after SIGTERM, want 0; log:\n%s", code, a.log())
 	}
@@ -169,12 +177,27 @@ func xdo(t *testing.T, xdotool string, args ...string) {
 }
 
 // preferModel makes model the default for new chats in dataDir's history, the way a person would
-// in Settings — through the real binary (--serve, then SIGTERM) — so the desktop test does not
-// depend on which model Ollama happens to list first.
+// in Settings — through the real binary (--serve, then SIGTERM), picking the name as Ollama lists
+// it ("tiny:latest") — so the desktop test does not depend on which model is listed first.
 func preferModel(t *testing.T, dataDir, ollamaURL, model string) {
 	t.Helper()
 	s := startServe(t, appOptions{dataDir: dataDir, ollamaURL: ollamaURL})
-	s.mustCall("settings.update", map[string]string{"defaultModel": model}, nil)
+	var list struct {
+		Models []struct {
+			Name string `json:"name"`
+		} `json:"models"`
+	}
+	s.mustCall("models.list", struct{}{}, &list)
+	name := ""
+	for _, m := range list.Models {
+		if sameModel(m.Name, model) {
+			name = m.Name
+		}
+	}
+	if name == "" {
+		t.Fatalf("models.list has no %s: %+v", model, list.Models)
+	}
+	s.mustCall("settings.update", map[string]string{"defaultModel": name}, nil)
 	if code := s.terminate(10 * time.Second); code != 0 {
 		t.Fatalf("--serve exited with code %d after SIGTERM; log:\n%s", code, s.log())
 	}

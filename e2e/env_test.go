@@ -13,9 +13,9 @@ const binEnv = "CLOUDTOLOCALLLM_BIN"
 // chromiumPath is Debian's Chromium, installed by `make deps`.
 const chromiumPath = "/usr/bin/chromium"
 
-// binary returns the absolute path of the binary under test. Without CLOUDTOLOCALLLM_BIN the test
+// appBinary returns the absolute path of the binary under test. Without CLOUDTOLOCALLLM_BIN the test
 // is skipped (someone ran plain `go test ./...`); with it, a binary that is not there is a failure.
-func binary(t *testing.T) string {
+func appBinary(t *testing.T) string {
 	t.Helper()
 	p := os.Getenv(binEnv)
 	if p == "" {

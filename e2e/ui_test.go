@@ -20,6 +20,9 @@ const (
 	selConversation = `[data-testid="conversation-item"]` // carries data-conversation-id
 	selOllamaStatus = `[data-testid="ollama-status"]`     // carries data-state
 	selErrorBanner  = `[data-testid="error-banner"]`
+	selOpenSettings = `[data-testid="open-settings"]`
+	selSettingsURL  = `[data-testid="settings-ollama-url"]`
+	selSettingsSave = `[data-testid="settings-save"]`
 )
 
 // replyDone bounds how long a tiny-long reply (4000 tokens) may take. It streams for 8–16 s on an
@@ -161,4 +164,28 @@ func openConversation(b *browser, id string) {
 	b.waitFor(15*time.Second, "the sidebar lists conversation "+id, `!!document.querySelector(`+jsString(sel)+`)`)
 	b.click(sel)
 	b.waitFor(15*time.Second, "the conversation shows its messages", `document.querySelectorAll(`+jsString(selMessage)+`).length > 0`)
+}
+
+// setOllamaURL enters a new Ollama address in the Settings screen and saves it, then waits until
+// the backend has it.
+func setOllamaURL(b *browser, a *app, url string) {
+	b.t.Helper()
+	b.click(selOpenSettings)
+	// Save is enabled once the settings are loaded into the form (an empty address means
+	// OLLAMA_HOST, which is how these tests start the app).
+	b.waitFor(15*time.Second, "the settings form is ready",
+		`(() => { const f = document.querySelector(`+jsString(selSettingsURL)+`), s = document.querySelector(`+jsString(selSettingsSave)+`);
+			return !!f && !!s && !s.disabled; })()`)
+	// Empty the field as select-all + delete would; the page hears it as input.
+	evalJS[bool](b, `(() => { const f = document.querySelector(`+jsString(selSettingsURL)+`);
+		f.value = ""; f.dispatchEvent(new Event("input", {bubbles: true})); return true; })()`)
+	b.typeInto(selSettingsURL, url)
+	b.click(selSettingsSave)
+	poll(b.t, 15*time.Second, "the backend uses the new Ollama address", func() (bool, string) {
+		var s struct {
+			OllamaURL string `json:"ollamaUrl"`
+		}
+		a.mustCall("settings.get", struct{}{}, &s)
+		return s.OllamaURL == url, "settings.get says " + s.OllamaURL
+	})
 }
