@@ -18,12 +18,12 @@ func TestListNewestFirst(t *testing.T) {
 		}
 	}
 	ids := func() []string {
-		cs, err := st.ListConversations(ctx)
+		page, err := st.ListConversations(ctx, ListOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var out []string
-		for _, c := range cs {
+		for _, c := range page.Conversations {
 			if c.Messages != nil {
 				t.Errorf("list returned messages for %s", c.ID)
 			}

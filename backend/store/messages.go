@@ -23,7 +23,7 @@ type MessageUpdate struct {
 func (s *Store) AppendMessages(ctx context.Context, conversationID string, msgs ...*Message) error {
 	t := now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Model(&Conversation{}).Where("id = ?", conversationID).Update("updated_at", t)
+		res := tx.Model(&Conversation{}).Where("id = ? AND "+alive, conversationID).Update("updated_at", t)
 		if res.Error != nil {
 			return res.Error
 		}

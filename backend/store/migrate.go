@@ -54,6 +54,83 @@ CREATE TABLE settings (
 	value TEXT NOT NULL
 );
 `,
+	// 2: history you can organise and search.
+	//
+	// messages is rebuilt with an explicit INTEGER PRIMARY KEY (seq): the full-text index refers
+	// to rows by rowid, and an implicit rowid may be renumbered by VACUUM, which would silently
+	// point search results at the wrong messages. seq also orders messages by when they were
+	// stored, which is the order search results come in.
+	//
+	// Conversations can be pinned, tagged and soft-deleted: deleted_at hides a conversation at
+	// once, deleted_batch groups what one delete (or delete all) removed so one undo brings it
+	// all back, and a purge removes them for good after the undo window.
+	//
+	// messages_fts is an external-content FTS5 index over message text (so the text is stored
+	// once), kept in step by triggers: whatever writes a message, the index follows in the same
+	// transaction.
+	`
+CREATE TABLE messages_v2 (
+	seq              INTEGER PRIMARY KEY,
+	id               TEXT NOT NULL UNIQUE,
+	conversation_id  TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+	position         INTEGER NOT NULL,
+	role             TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+	content          TEXT NOT NULL DEFAULT '',
+	status           TEXT NOT NULL DEFAULT 'done'
+	                 CHECK (status IN ('streaming', 'done', 'stopped', 'error', 'interrupted')),
+	error            TEXT NOT NULL DEFAULT '',
+	model            TEXT NOT NULL DEFAULT '',
+	eval_tokens      INTEGER NOT NULL DEFAULT 0,
+	eval_duration_ms INTEGER NOT NULL DEFAULT 0,
+	created_at       DATETIME NOT NULL,
+	updated_at       DATETIME NOT NULL,
+	UNIQUE (conversation_id, position)
+);
+INSERT INTO messages_v2 (id, conversation_id, position, role, content, status, error, model,
+	eval_tokens, eval_duration_ms, created_at, updated_at)
+SELECT id, conversation_id, position, role, content, status, error, model,
+	eval_tokens, eval_duration_ms, created_at, updated_at
+FROM messages ORDER BY rowid;
+DROP TABLE messages;
+ALTER TABLE messages_v2 RENAME TO messages;
+CREATE INDEX idx_messages_streaming ON messages (status) WHERE status = 'streaming';
+
+ALTER TABLE conversations ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1));
+ALTER TABLE conversations ADD COLUMN deleted_at DATETIME;
+ALTER TABLE conversations ADD COLUMN deleted_batch TEXT;
+DROP INDEX idx_conversations_updated_at;
+-- The list's order, over the conversations it shows: one index walk per page.
+CREATE INDEX idx_conversations_list ON conversations (pinned DESC, updated_at DESC, id DESC)
+	WHERE deleted_at IS NULL;
+CREATE INDEX idx_conversations_deleted ON conversations (deleted_batch) WHERE deleted_at IS NOT NULL;
+
+CREATE TABLE conversation_tags (
+	conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+	tag             TEXT NOT NULL COLLATE NOCASE,
+	PRIMARY KEY (conversation_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX idx_conversation_tags_tag ON conversation_tags (tag);
+
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+	content,
+	content = 'messages',
+	content_rowid = 'seq',
+	tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+	INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+	INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+END;
+-- A streaming reply is rewritten a few times a second; only a real change is re-indexed.
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages
+WHEN old.content IS NOT new.content BEGIN
+	INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+	INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+END;
+`,
 }
 
 // SchemaVersion is the schema version this code writes.
@@ -62,7 +139,19 @@ func SchemaVersion() int { return len(migrations) }
 // migrate applies the missing migrations in one transaction: a crash halfway leaves the database as
 // it was. The transaction takes the write lock first, so two processes opening the same fresh
 // database cannot both migrate it.
-func migrate(ctx context.Context, db *gorm.DB) error {
+func migrate(ctx context.Context, db *gorm.DB, path string) error {
+	// A database that already holds history is copied before its schema changes, so a migration
+	// that goes wrong (a bug, a full disk mid-way is already covered by the transaction) can be
+	// undone by hand. A new, empty database has nothing to lose.
+	current, err := schemaVersion(db.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	if current > 0 && current < len(migrations) {
+		if err := backupBeforeMigration(ctx, db, path, current); err != nil {
+			return err
+		}
+	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		current, err := schemaVersion(tx)
 		if err != nil {

@@ -20,17 +20,23 @@ const (
 
 // Conversation is one chat thread. The schema is created by the migrations in migrate.go, not by
 // these tags; the JSON names are the API's (docs/API.md). Messages is only filled by
-// GetConversation, so summaries marshal without it.
+// GetConversation, so summaries marshal without it. A deleted conversation (deleted_at set, see
+// trash.go) is invisible to every query here until it is restored.
 type Conversation struct {
-	ID           string    `json:"id"`
-	Title        string    `json:"title"`
-	Model        string    `json:"model"`
-	SystemPrompt string    `json:"systemPrompt"`
-	Temperature  *float64  `json:"temperature,omitempty"`
-	NumCtx       *int      `json:"numCtx,omitempty"`
-	CreatedAt    time.Time `json:"createdAt"`
-	UpdatedAt    time.Time `json:"updatedAt"`
-	Messages     []Message `gorm:"foreignKey:ConversationID" json:"messages,omitempty"`
+	ID           string   `json:"id"`
+	Title        string   `json:"title"`
+	Model        string   `json:"model"`
+	SystemPrompt string   `json:"systemPrompt"`
+	Temperature  *float64 `json:"temperature,omitempty"`
+	NumCtx       *int     `json:"numCtx,omitempty"`
+	// Pinned conversations come first in the list.
+	Pinned bool `json:"pinned"`
+	// Tags group conversations (a tag does what a folder would, and one conversation can be in
+	// several). Kept in conversation_tags; filled by the queries that return conversations.
+	Tags      []string  `gorm:"-" json:"tags"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Messages  []Message `gorm:"foreignKey:ConversationID" json:"messages,omitempty"`
 }
 
 // Message is one turn. Position orders the messages of a conversation from 0.

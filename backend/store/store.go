@@ -68,7 +68,7 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := migrate(ctx, db, path); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open history %s: %w", path, err)
 	}
