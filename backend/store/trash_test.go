@@ -26,7 +26,10 @@ func TestTrashRestoreAndPurge(t *testing.T) {
 	}{
 		{"get", func() error { _, err := st.GetConversation(ctx, a.ID); return err }},
 		{"page", func() error { _, _, err := st.GetConversationPage(ctx, a.ID, WindowOptions{Limit: 5}); return err }},
-		{"update", func() error { _, err := st.UpdateConversation(ctx, a.ID, ConversationPatch{Title: ptr("x")}); return err }},
+		{"update", func() error {
+			_, err := st.UpdateConversation(ctx, a.ID, ConversationPatch{Title: ptr("x")})
+			return err
+		}},
 		{"append", func() error { return st.AppendMessages(ctx, a.ID, &Message{Role: RoleUser, Content: "x"}) }},
 		{"trash again", func() error { _, err := st.TrashConversation(ctx, a.ID); return err }},
 	}
