@@ -23,15 +23,21 @@ import (
 // The models every Server has. Both come from the same GGUF blob and have the same load options,
 // so Ollama serves them from one runner process.
 const (
-	// TinyModel answers with exactly TinyNumPredict tokens (a fraction of a second).
+	// TinyModel answers with exactly TinyNumPredict tokens, in a few tens of milliseconds.
 	TinyModel      = "tiny"
 	TinyNumPredict = 48
-	// TinyLongModel answers with TinyLongNumPredict tokens: ~250–500 tokens/s on a 2-core box, so
-	// a reply lasts 8–16 s. Long enough to stop, kill or watch mid-reply; short enough to let
-	// one finish in a test.
+	// TinyLongModel answers with TinyLongNumPredict tokens. Measured on the 2-core test box:
+	// ~1100–1300 tokens/s over a whole reply under heavy load (load average 8–10), a reply of
+	// 8–9 s; an idle box is faster, TestTinyModelNeverStopsEarly checks it still lasts ≥ 3 s.
+	// Long enough to stop, kill or watch mid-reply; short enough to let one finish in a test.
 	TinyLongModel      = "tiny-long"
-	TinyLongNumPredict = 3000
+	TinyLongNumPredict = 10000
 )
+
+// modelThreads is the models' num_thread. The model is so small that one thread is as fast as
+// two when the box is idle; on a busy box (every engineer's tests share two cores) ggml's
+// spinning worker threads fight for CPU and two threads were 15–60 times slower than one.
+const modelThreads = 1
 
 // startTimeout bounds how long ollama serve may take to answer; it normally takes ~0.1 s.
 const startTimeout = 30 * time.Second
@@ -237,7 +243,7 @@ func (s *Server) createModels(ctx context.Context, modelPath string, preload boo
 			err := client.Create(gctx, &api.CreateRequest{
 				Model:      name,
 				Files:      map[string]string{"tiny.gguf": digest},
-				Parameters: map[string]any{"num_predict": numPredict},
+				Parameters: map[string]any{"num_predict": numPredict, "num_thread": modelThreads},
 			}, func(api.ProgressResponse) error { return nil })
 			if err != nil {
 				return fmt.Errorf("create model %s: %w", name, err)

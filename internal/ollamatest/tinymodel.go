@@ -35,6 +35,11 @@ const (
 	embdStd   = 1.0
 	blockStd  = 0.1
 	outputStd = 2.0
+
+	// antiRepeat makes each token's output row point away from its own embedding, so the word
+	// just said scores low as the next one. Without it greedy decoding (temperature 0) can settle
+	// on one word, and Ollama silently cuts a reply off after 31 identical tokens.
+	antiRepeat = 0.5
 )
 
 // SentencePiece token types.
@@ -106,6 +111,15 @@ func WriteTinyGGUF(path string, seed int64) error {
 		clear(m[:in])
 		return m
 	}
+	// zeroCol0 makes an (in, out) matrix ignore channel 0. Channel 0 is the same for every
+	// token, so reading it would add one fixed vector to every block's output, and the word that
+	// vector favours would win every greedy step.
+	zeroCol0 := func(m []float32, in int) []float32 {
+		for r := 0; r < len(m); r += in {
+			m[r] = 0
+		}
+		return m
+	}
 
 	vocab := tinyVocab()
 	nVocab := len(vocab)
@@ -141,8 +155,12 @@ func WriteTinyGGUF(path string, seed int64) error {
 	embd := gauss(tinyEmbd*nVocab, embdStd)
 	output := gauss(tinyEmbd*nVocab, outputStd)
 	for t := range nVocab {
-		embd[t*tinyEmbd] = keepTalking
-		output[t*tinyEmbd] = vocab[t].logitWeight
+		row := t * tinyEmbd
+		embd[row] = keepTalking
+		output[row] = vocab[t].logitWeight
+		for i := 1; i < tinyEmbd; i++ {
+			output[row+i] -= antiRepeat * embd[row+i]
+		}
 	}
 	w.tensor("token_embd.weight", []uint64{tinyEmbd, uint64(nVocab)}, embd)
 	w.tensor("output_norm.weight", []uint64{tinyEmbd}, ones(tinyEmbd))
@@ -152,14 +170,14 @@ func WriteTinyGGUF(path string, seed int64) error {
 	for i := range tinyLayers {
 		p := fmt.Sprintf("blk.%d.", i)
 		w.tensor(p+"attn_norm.weight", []uint64{tinyEmbd}, ones(tinyEmbd))
-		w.tensor(p+"attn_q.weight", []uint64{tinyEmbd, tinyEmbd}, gauss(tinyEmbd*tinyEmbd, blockStd))
-		w.tensor(p+"attn_k.weight", []uint64{tinyEmbd, uint64(kvDim)}, gauss(tinyEmbd*kvDim, blockStd))
-		w.tensor(p+"attn_v.weight", []uint64{tinyEmbd, uint64(kvDim)}, gauss(tinyEmbd*kvDim, blockStd))
+		w.tensor(p+"attn_q.weight", []uint64{tinyEmbd, tinyEmbd}, zeroCol0(gauss(tinyEmbd*tinyEmbd, blockStd), tinyEmbd))
+		w.tensor(p+"attn_k.weight", []uint64{tinyEmbd, uint64(kvDim)}, zeroCol0(gauss(tinyEmbd*kvDim, blockStd), tinyEmbd))
+		w.tensor(p+"attn_v.weight", []uint64{tinyEmbd, uint64(kvDim)}, zeroCol0(gauss(tinyEmbd*kvDim, blockStd), tinyEmbd))
 		w.tensor(p+"attn_output.weight", []uint64{tinyEmbd, tinyEmbd},
 			zeroRow0(gauss(tinyEmbd*tinyEmbd, blockStd), tinyEmbd))
 		w.tensor(p+"ffn_norm.weight", []uint64{tinyEmbd}, ones(tinyEmbd))
-		w.tensor(p+"ffn_gate.weight", []uint64{tinyEmbd, tinyFF}, gauss(tinyEmbd*tinyFF, blockStd))
-		w.tensor(p+"ffn_up.weight", []uint64{tinyEmbd, tinyFF}, gauss(tinyEmbd*tinyFF, blockStd))
+		w.tensor(p+"ffn_gate.weight", []uint64{tinyEmbd, tinyFF}, zeroCol0(gauss(tinyEmbd*tinyFF, blockStd), tinyEmbd))
+		w.tensor(p+"ffn_up.weight", []uint64{tinyEmbd, tinyFF}, zeroCol0(gauss(tinyEmbd*tinyFF, blockStd), tinyEmbd))
 		w.tensor(p+"ffn_down.weight", []uint64{tinyFF, tinyEmbd},
 			zeroRow0(gauss(tinyFF*tinyEmbd, blockStd), tinyFF))
 	}
