@@ -1,4 +1,4 @@
-import type { ChatEvent, Conversation, Message } from '../lib/backend';
+import type { ChatEvent, Conversation, Message, OllamaStatus, Settings, Status } from '../lib/backend';
 
 let seq = 0;
 
@@ -44,4 +44,25 @@ export function streamingConversation(content = '', chunks = 0): Conversation {
     message({ id: 'u1', position: 0, role: 'user', content: 'hi' }),
     message({ id: 'a1', position: 1, role: 'assistant', status: 'streaming', content, chunks }),
   ]);
+}
+
+export function status(ollama: Partial<OllamaStatus> = {}): Status {
+  return {
+    overall: ollama.state === 'unreachable' ? 'down' : 'ready',
+    ollama: { state: 'reachable', url: 'http://127.0.0.1:11434', version: '0.6.5', ...ollama },
+    account: { state: 'signedOut' },
+    relay: { state: 'off' },
+    remoteSessions: 0,
+  };
+}
+
+export function settings(over: Partial<Settings> = {}): Settings {
+  return {
+    ollamaUrl: '',
+    defaultModel: 'tiny',
+    theme: 'system',
+    startMinimized: false,
+    notifications: true,
+    ...over,
+  };
 }

@@ -3,6 +3,7 @@ import type {
   Conversation,
   ConversationParams,
   ConversationSummary,
+  Diagnosis,
   Message,
   Model,
   Settings,
@@ -15,6 +16,7 @@ export function createApi(t: Transport) {
     status: {
       get: () => t.call<Status>('status.get', {}),
       check: () => t.call<Status>('status.check', {}),
+      diagnose: () => t.call<Diagnosis>('status.diagnose', {}),
     },
     models: {
       list: async () => (await t.call<{ models: Model[] }>('models.list', {})).models,

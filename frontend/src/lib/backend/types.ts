@@ -50,19 +50,74 @@ export interface Settings {
   ollamaUrl: string;
   defaultModel: string;
   theme: Theme;
+  /** Desktop: start in the tray, without the window (only when a tray exists). */
+  startMinimized: boolean;
+  /** Desktop notifications about connection changes. */
+  notifications: boolean;
 }
 
 export interface OllamaStatus {
+  /** A server that is generating is "reachable". */
   state: 'checking' | 'reachable' | 'unreachable';
   url: string;
   version?: string;
   error?: string;
   hint?: string;
   checkedAt?: string;
+  /** Replies streaming now (absent: none). */
+  generating?: number;
+  /** Model of the reply streaming now, or of the last one. */
+  model?: string;
+  /** While generating, summed over the replies. */
+  tokensPerSecond?: number;
 }
 
+export type AccountState = 'signedOut' | 'signedIn' | 'expiring' | 'error';
+
+export interface AccountStatus {
+  state: AccountState;
+  name?: string;
+  email?: string;
+  expiresAt?: string;
+  error?: string;
+  hint?: string;
+}
+
+export type RelayState = 'off' | 'connecting' | 'connected' | 'reconnecting' | 'error';
+
+export interface RelayStatus {
+  state: RelayState;
+  url?: string;
+  error?: string;
+  hint?: string;
+}
+
+/** down: Ollama unreachable; attention: sign-in or remote access needs the person. */
+export type Overall = 'checking' | 'down' | 'attention' | 'generating' | 'ready';
+
 export interface Status {
+  overall: Overall;
   ollama: OllamaStatus;
+  account: AccountStatus;
+  relay: RelayStatus;
+  /** Browsers using this desktop through the relay now. */
+  remoteSessions: number;
+}
+
+export type CheckResultKind = 'ok' | 'warn' | 'fail' | 'skipped' | 'notSetUp';
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  result: CheckResultKind;
+  detail?: string;
+  hint?: string;
+  durationMs: number;
+}
+
+export interface Diagnosis {
+  checks: CheckResult[];
+  status: Status;
 }
 
 export interface ErrorBody {

@@ -7,6 +7,7 @@ import {
   type Conversation,
   type ConversationParams,
   type ConversationSummary,
+  type Diagnosis,
   type Message,
   type Model,
   type Settings,
@@ -224,6 +225,16 @@ export class AppState {
     return this.guard(async () => {
       this.status = await this.api.status.check();
     });
+  }
+
+  /** Runs every connection check now; null when the checks themselves could not run. */
+  async diagnose(): Promise<Diagnosis | null> {
+    let result: Diagnosis | null = null;
+    await this.guard(async () => {
+      result = await this.api.status.diagnose();
+      this.status = result.status;
+    });
+    return result;
   }
 
   dismiss(id: number): void {

@@ -1,14 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApi, type Conversation } from '../backend';
-import { conversation, delta, message, streamingConversation } from '../../test/fixtures';
+import { conversation, delta, message, settings, status, streamingConversation } from '../../test/fixtures';
 import { FakeTransport, settle } from '../../test/fakeTransport';
 import { AppState } from './app.svelte';
 
 function backend(): FakeTransport {
   return new FakeTransport()
     .on('conversations.list', () => ({ conversations: [] }))
-    .on('settings.get', () => ({ ollamaUrl: '', defaultModel: 'tiny', theme: 'system' }))
-    .on('status.get', () => ({ ollama: { state: 'reachable', url: 'http://127.0.0.1:11434', version: '0.6.5' } }))
+    .on('settings.get', () => settings())
+    .on('status.get', () => status())
     .on('models.list', () => ({ models: [{ name: 'tiny', size: 1, modifiedAt: '' }] }));
 }
 
@@ -98,7 +98,7 @@ describe('AppState', () => {
       message({ id: 'a1', position: 1, role: 'assistant', status: 'streaming' }),
     ]);
     t.on('chat.send', () => ({ conversation: sent }));
-    t.on('settings.update', (a) => ({ ollamaUrl: '', defaultModel: a.defaultModel, theme: 'system' }));
+    t.on('settings.update', (a) => settings({ defaultModel: a.defaultModel as string }));
     const app = await started(t);
     await app.chooseModel('other');
     expect(await app.send('  hi  ')).toBe(true);
@@ -139,12 +139,16 @@ describe('AppState', () => {
     expect(app.current?.title).toBe('Renamed');
     expect(app.conversations[0]?.title).toBe('Renamed');
 
-    t.emit({ seq: 2, name: 'status.changed', data: { ollama: { state: 'unreachable', url: 'x', hint: 'Start it' } } });
+    t.emit({ seq: 2, name: 'status.changed', data: status({ state: 'unreachable', hint: 'Start it' }) });
     expect(app.status?.ollama.hint).toBe('Start it');
-    t.emit({ seq: 3, name: 'settings.changed', data: { ollamaUrl: 'u', defaultModel: 'm', theme: 'dark' } });
+    // Models could not be listed while Ollama was away: they are listed again once it is back.
+    const listed = t.callsOf('models.list').length;
+    t.emit({ seq: 3, name: 'status.changed', data: status({ state: 'reachable' }) });
+    expect(t.callsOf('models.list')).toHaveLength(listed + 1);
+    t.emit({ seq: 4, name: 'settings.changed', data: settings({ theme: 'dark' }) });
     expect(app.settings?.theme).toBe('dark');
 
-    t.emit({ seq: 4, name: 'conversation.deleted', data: { id: 'c1' } });
+    t.emit({ seq: 5, name: 'conversation.deleted', data: { id: 'c1' } });
     expect(app.conversations).toEqual([]);
     expect(app.selectedId).toBeNull();
     expect(app.current).toBeNull();
