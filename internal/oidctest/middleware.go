@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -41,6 +42,9 @@ func (p *Provider) TamperIDTokens(f TamperFunc) {
 
 func (p *Provider) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == tokenPath {
+			p.countGrant(r)
+		}
 		switch {
 		case r.URL.Path == denyPath:
 			p.deny(w, r)
@@ -148,4 +152,30 @@ func (p *Provider) deny(w http.ResponseWriter, r *http.Request) {
 	q.Set("state", req.GetState())
 	u.RawQuery = q.Encode()
 	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+// countGrant counts token requests by grant type. It reads the form from a copy of the body, so
+// the provider still reads the original.
+func (p *Provider) countGrant(r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	form, _ := url.ParseQuery(string(body))
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.grants == nil {
+		p.grants = map[string]int{}
+	}
+	p.grants[form.Get("grant_type")]++
+}
+
+// TokenRequests is how many token requests of grantType ("refresh_token", "authorization_code",
+// "urn:ietf:params:oauth:grant-type:device_code") the provider has received.
+func (p *Provider) TokenRequests(grantType string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.grants[grantType]
 }

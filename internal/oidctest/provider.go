@@ -44,9 +44,10 @@ type Provider struct {
 	idTokenLifetime atomic.Int64
 	tamper          atomic.Pointer[TamperFunc]
 
-	mu   sync.Mutex
-	addr string
-	srv  *http.Server
+	mu     sync.Mutex
+	addr   string
+	srv    *http.Server
+	grants map[string]int
 }
 
 // Start runs a provider on 127.0.0.1 until the test ends.
