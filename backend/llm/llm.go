@@ -30,6 +30,9 @@ type ChatRequest struct {
 }
 
 // Stats describe a finished reply.
+//
+// DoneReason is the server's: "stop" (the model ended its turn), "length" (it hit num_predict)
+// and so on, or DoneReasonCutOff.
 type Stats struct {
 	DoneReason    string        `json:"doneReason,omitempty"`
 	PromptTokens  int           `json:"promptTokens,omitempty"`
@@ -37,6 +40,11 @@ type Stats struct {
 	EvalDuration  time.Duration `json:"evalDuration,omitempty"`
 	TotalDuration time.Duration `json:"totalDuration,omitempty"`
 }
+
+// DoneReasonCutOff marks a reply the server ended without its final report (Ollama 0.6.5 does
+// so when a model repeats one token 31 times). The text received is the whole reply; the other
+// Stats are unknown.
+const DoneReasonCutOff = "cut_off"
 
 // Model is one model the server offers.
 type Model struct {
