@@ -69,7 +69,7 @@ frontend: frontend/node_modules/.stamp
 # A real Ollama for the tests, built from its Go module (its C++ needs nlohmann-json3-dev).
 ollama: $(OLLAMA_BIN)
 $(OLLAMA_BIN): | $(CACHE)/apt.stamp
-	GOBIN=$(dir $(OLLAMA_BIN)) go install github.com/ollama/ollama@$(OLLAMA_VERSION)
+	GOBIN=$(dir $(OLLAMA_BIN)) go install -ldflags "-X github.com/ollama/ollama/version.Version=$(OLLAMA_VERSION:v%=%)" github.com/ollama/ollama@$(OLLAMA_VERSION)
 
 clean:
 	rm -rf build/bin frontend/dist/assets frontend/dist/index.html

@@ -8,11 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/events"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
 )
 
 // Settings are the persisted preferences. OllamaURL empty means "the default": OLLAMA_HOST or
@@ -148,26 +148,15 @@ func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
 	return next, nil
 }
 
-// NormalizeURL accepts what people type for a server address ("localhost:11434",
-// "http://host:port/") and returns a clean http(s) URL, or "" for empty input.
+// NormalizeURL accepts what people type for an Ollama address, with the meaning OLLAMA_HOST has
+// ("localhost" is http://localhost:11434), and returns a clean URL, or "" for empty input.
 func NormalizeURL(raw string) (string, error) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
+	if strings.TrimSpace(raw) == "" {
 		return "", nil
 	}
-	if !strings.Contains(raw, "://") {
-		raw = "http://" + raw
+	u, err := llm.ParseOllamaURL(raw)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("%w: %q is not a server address; use the form http://host:port", ErrInvalid, raw)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("%w: %q must start with http:// or https://", ErrInvalid, raw)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("%w: %q must not contain credentials, a query or a fragment", ErrInvalid, raw)
-	}
-	u.Path = strings.TrimRight(u.Path, "/")
 	return u.String(), nil
 }

@@ -25,11 +25,13 @@ func TestNormalizeURL(t *testing.T) {
 	}{
 		{"", "", false},
 		{"localhost:11434", "http://localhost:11434", false},
+		{"localhost", "http://localhost:11434", false},
 		{" http://127.0.0.1:11434/ ", "http://127.0.0.1:11434", false},
-		{"https://gpu.lan/ollama/", "https://gpu.lan/ollama", false},
+		{"https://gpu.lan/ollama/", "https://gpu.lan:443/ollama", false},
 		{"ftp://x", "", true},
 		{"http://user:pw@host", "", true},
 		{"http://", "", true},
+		{"http://host:99999", "", true},
 		{"http://h/?q=1", "", true},
 	}
 	for _, tt := range tests {
