@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -50,43 +51,112 @@ func benchDesktop(c config, r *report) error {
 		}
 	}
 
-	var samples []desktopSample
-	for i := 0; i < c.startRuns; i++ {
-		s, err := coldStart(c, x, origin.URL, i)
+	subjects := []*desktopSubject{{name: "app", bin: c.bin, title: windowTitle}}
+	if c.floor {
+		bin, err := buildFloor()
 		if err != nil {
-			return fmt.Errorf("run %d: %w", i+1, err)
+			return err
 		}
-		logf("start %d: window mapped %s, first paint %s, PSS %s", i+1, fmtMs(ms(s.mapped)), fmtMs(ms(s.paint)), fmtMB(float64(sumPSS(s.mem))))
-		samples = append(samples, s)
-		time.Sleep(time.Second) // let the previous WebKit processes finish exiting
+		defer os.RemoveAll(filepath.Dir(bin))
+		subjects = append(subjects, &desktopSubject{name: "floor", bin: bin, title: floorTitle})
+	}
+	// Interleaved, so that load from other processes falls on the app and the floor alike.
+	for i := 0; i < c.startRuns; i++ {
+		for _, sub := range subjects {
+			s, err := coldStart(c, x, sub, origin.URL, i)
+			if err != nil {
+				return fmt.Errorf("%s, run %d: %w", sub.name, i+1, err)
+			}
+			logf("%s start %d: window mapped %s, first paint %s, PSS %s", sub.name, i+1, fmtMs(ms(s.mapped)), fmtMs(ms(s.paint)), fmtMB(float64(sumPSS(s.mem))))
+			sub.samples = append(sub.samples, s)
+			time.Sleep(time.Second) // let the previous WebKit processes finish exiting
+		}
 	}
 
-	mapped, paint, pss, rss := make([]float64, len(samples)), make([]float64, len(samples)), make([]float64, len(samples)), make([]float64, len(samples))
-	for i, s := range samples {
-		mapped[i], paint[i] = ms(s.mapped), ms(s.paint)
-		pss[i], rss[i] = float64(sumPSS(s.mem)), float64(sumRSS(s.mem))
-	}
-	m, p := summarize(mapped), summarize(paint)
+	app := subjects[0]
+	m, p, pss, rss := app.summaries()
 	if c.wants("start") {
-		r.add("Desktop cold start → first paint (median)", "≤ 500 ms",
+		r.add("Desktop cold start → first paint, median", "≤ 500 ms",
 			fmt.Sprintf("%s (window mapped %s; p95 %s)", fmtMs(p.median), fmtMs(m.median), fmtMs(p.p95)), ptr(p.median <= 500))
-		r.detail("Desktop cold start, %d runs (exec → window mapped / → first paint), ms: mapped %s; first paint %s.",
-			len(samples), joinMs(mapped), joinMs(paint))
 	}
 	if c.wants("memory") {
-		ps, rs := summarize(pss), summarize(rss)
-		r.add(fmt.Sprintf("Idle memory, whole app, PSS (median, %s after first paint)", c.idle), "≤ 150 MB",
-			fmt.Sprintf("%s (RSS sum %s)", fmtMB(ps.median), fmtMB(rs.median)), ptr(ps.median <= 150e6))
-		r.detail("Idle memory by process (the run with the median PSS):\n\n%s", memTable(samples[medianIndex(pss)].mem))
+		r.add(fmt.Sprintf("Idle memory of the whole app (PSS, %s after first paint), median", c.idle), "≤ 150 MB",
+			fmt.Sprintf("%s (RSS summed %s)", fmtMB(pss.median), fmtMB(rss.median)), ptr(pss.median <= 150e6))
+	}
+	if c.floor {
+		fm, fp, fpss, _ := subjects[1].summaries()
+		r.add("Reference: empty Wails window (bench/floor), first paint; PSS", "—",
+			fmt.Sprintf("%s (mapped %s); %s", fmtMs(fp.median), fmtMs(fm.median), fmtMB(fpss.median)), nil)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Desktop, %d cold starts each, interleaved (ms from exec; PSS of the process tree %s after first paint):\n\n", c.startRuns, c.idle)
+	b.WriteString("| | window mapped, median (p95) | first paint, median (p95) | first paint, each run | PSS, median | RSS summed, median |\n|---|---|---|---|---|---|\n")
+	for _, sub := range subjects {
+		m, p, pss, rss := sub.summaries()
+		fmt.Fprintf(&b, "| %s | %s (%s) | %s (%s) | %s | %s | %s |\n", sub.name, fmtMs(m.median), fmtMs(m.p95), fmtMs(p.median), fmtMs(p.p95),
+			joinMs(sub.paints()), fmtMB(pss.median), fmtMB(rss.median))
+	}
+	r.detail("%s", b.String())
+	for _, sub := range subjects {
+		r.detail("Idle memory of the %s by process (its run with the median PSS):\n\n%s", sub.name, memTable(sub.samples[medianIndex(sub.psses())].mem))
 	}
 	return nil
 }
 
+// desktopSubject is a binary whose window is measured: the app, or the floor.
+type desktopSubject struct {
+	name, bin, title string
+	samples          []desktopSample
+}
+
+func (d *desktopSubject) paints() []float64 {
+	out := make([]float64, len(d.samples))
+	for i, s := range d.samples {
+		out[i] = ms(s.paint)
+	}
+	return out
+}
+
+func (d *desktopSubject) psses() []float64 {
+	out := make([]float64, len(d.samples))
+	for i, s := range d.samples {
+		out[i] = float64(sumPSS(s.mem))
+	}
+	return out
+}
+
+func (d *desktopSubject) summaries() (mapped, paint, pss, rss summary) {
+	var m, r []float64
+	for _, s := range d.samples {
+		m = append(m, ms(s.mapped))
+		r = append(r, float64(sumRSS(s.mem)))
+	}
+	return summarize(m), summarize(d.paints()), summarize(d.psses()), summarize(r)
+}
+
+// floorTitle is bench/floor's window title.
+const floorTitle = "CloudToLocalLLM floor"
+
+// buildFloor compiles bench/floor with the tags and flags make build uses for the app.
+func buildFloor() (string, error) {
+	dir, err := os.MkdirTemp("", "c2l-floor-*")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "floor")
+	cmd := exec.Command("go", "build", "-tags", "desktop,production,webkit2_41", "-ldflags", "-s -w", "-o", bin,
+		"github.com/cloudtolocalllm/cloudtolocalllm/bench/floor")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build bench/floor: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
 // coldStart runs the app once: exec, wait for the window and its first paint, idle, read memory,
 // SIGTERM.
-func coldStart(c config, x *xconn, originURL string, run int) (desktopSample, error) {
+func coldStart(c config, x *xconn, sub *desktopSubject, originURL string, run int) (desktopSample, error) {
 	var s desktopSample
-	app, err := startApp(c.bin, nil, originURL, c.env)
+	app, err := startApp(sub.bin, nil, originURL, c.env)
 	if err != nil {
 		return s, err
 	}
@@ -103,9 +173,9 @@ func coldStart(c config, x *xconn, originURL string, run int) (desktopSample, er
 			return s, err
 		}
 		if time.Now().After(deadline) {
-			return s, fmt.Errorf("no %q window within 30 s; log:\n%s", windowTitle, app.log())
+			return s, fmt.Errorf("no %q window within 30 s; log:\n%s", sub.title, app.log())
 		}
-		if win, err = x.findMapped(windowTitle); err != nil {
+		if win, err = x.findMapped(sub.title); err != nil {
 			return s, err
 		}
 		if win == 0 {
@@ -131,7 +201,7 @@ func coldStart(c config, x *xconn, originURL string, run int) (desktopSample, er
 		time.Sleep(3 * time.Millisecond)
 	}
 	if c.shots != "" {
-		if err := img.savePNG(filepath.Join(c.shots, fmt.Sprintf("first-paint-%d.png", run+1))); err != nil {
+		if err := img.savePNG(filepath.Join(c.shots, fmt.Sprintf("%s-first-paint-%d.png", sub.name, run+1))); err != nil {
 			return s, err
 		}
 	}
@@ -142,7 +212,7 @@ func coldStart(c config, x *xconn, originURL string, run int) (desktopSample, er
 	if c.shots != "" {
 		// What the window shows once idle, to compare with the first paint.
 		if img, err := x.capture(win); err == nil {
-			img.savePNG(filepath.Join(c.shots, fmt.Sprintf("idle-%d.png", run+1)))
+			img.savePNG(filepath.Join(c.shots, fmt.Sprintf("%s-idle-%d.png", sub.name, run+1)))
 		}
 	}
 	stopped = true

@@ -40,6 +40,7 @@ type config struct {
 	dist      string // the web build directory
 	doc       string // PERFORMANCE.md to update, empty for none
 	shots     string // where desktop screenshots go, empty for none
+	floor     bool   // also measure bench/floor, an empty window on the same stack
 }
 
 var benchmarks = []string{"stream", "start", "memory", "size"}
@@ -64,6 +65,7 @@ func main() {
 	flag.DurationVar(&c.idle, "idle", 5*time.Second, "how long the desktop app idles before its memory is read")
 	flag.StringVar(&c.dist, "dist", "frontend/dist", "the web build directory")
 	flag.StringVar(&c.doc, "doc", "", "update the results section of this PERFORMANCE.md (e.g. docs/PERFORMANCE.md)")
+	flag.BoolVar(&c.floor, "floor", true, "also measure bench/floor (an empty Wails window) as the stack's floor")
 	flag.StringVar(&c.shots, "shots", "", "save the first-paint screenshot of each cold start (PNG) in this directory")
 	flag.Parse()
 	c.only = map[string]bool{}
