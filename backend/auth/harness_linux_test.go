@@ -32,6 +32,7 @@ type harness struct {
 	events   *eventLog
 	opened   chan string // URLs the app asked the browser to open
 	browser  *oidctest.Browser
+	secrets  *gatedStore
 }
 
 type harnessOptions struct {
@@ -50,6 +51,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 		h.kr = keyringtest.Start(t)
 	}
 	h.browser = h.op.NewBrowser()
+	h.secrets = &gatedStore{Store: secrets.NewKeyring(keyringService)}
 	h.svc = h.newService(o)
 	issuer := o.issuer
 	if issuer == "" {
@@ -66,7 +68,7 @@ func (h *harness) newService(o harnessOptions) *auth.Service {
 	h.t.Helper()
 	svc, err := auth.New(context.Background(), auth.Options{
 		Settings:       h.settings,
-		Secrets:        secrets.NewKeyring(keyringService),
+		Secrets:        h.secrets,
 		Publish:        h.events.publish,
 		Log:            slog.New(slog.NewTextHandler(h.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:            h.clock.now,
@@ -240,4 +242,35 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// gatedStore is the real keyring, with a gate a test can close to hold the next Set while it
+// does something else, to pin down an interleaving.
+type gatedStore struct {
+	secrets.Store
+	mu      sync.Mutex
+	gate    chan struct{} // nil: open
+	entered chan struct{}
+}
+
+// hold makes the next Set wait until the returned release is called; entered is closed once a
+// Set is waiting.
+func (g *gatedStore) hold() (entered <-chan struct{}, release func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.gate, g.entered = make(chan struct{}), make(chan struct{})
+	gate := g.gate
+	return g.entered, func() { close(gate) }
+}
+
+func (g *gatedStore) Set(ctx context.Context, account, secret string) error {
+	g.mu.Lock()
+	gate, entered := g.gate, g.entered
+	g.gate, g.entered = nil, nil
+	g.mu.Unlock()
+	if gate != nil {
+		close(entered)
+		<-gate
+	}
+	return g.Store.Set(ctx, account, secret)
 }

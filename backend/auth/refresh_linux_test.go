@@ -143,23 +143,36 @@ func TestProviderUnreachableDuringRefresh(t *testing.T) {
 	}
 }
 
-// A sign-out while a refresh is on its way leaves nothing behind: the refresh's result is
-// dropped and never written to the keyring.
+// A sign-out while a refresh is writing its tokens to the keyring leaves nothing behind: the
+// refresh's result is dropped and sign-out removes whatever it wrote.
 func TestSignOutDuringRefresh(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	h.signIn()
 	h.waitState(auth.StateSignedIn)
 	ctx := context.Background()
 	h.clock.advance(accessLifetime)
-	done := make(chan error, 1)
-	go func() { _, err := h.svc.Token(ctx); done <- err }()
-	if _, err := h.svc.SignOut(ctx, auth.SignOutOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("Token did not return")
+	entered, release := h.secrets.hold()
+	refreshed := make(chan error, 1)
+	go func() { _, err := h.svc.Token(ctx); refreshed <- err }()
+	<-entered // the refresh has its new tokens and is writing them
+	signedOut := make(chan error, 1)
+	go func() { _, err := h.svc.SignOut(ctx, auth.SignOutOptions{}); signedOut <- err }()
+	h.waitState(auth.StateSignedOut)
+	// Give a sign-out that does not wait for the write every chance to finish first.
+	time.Sleep(200 * time.Millisecond)
+	release()
+	for name, ch := range map[string]chan error{"Token": refreshed, "SignOut": signedOut} {
+		select {
+		case err := <-ch:
+			if name == "SignOut" && err != nil {
+				t.Fatal(err)
+			}
+			if name == "Token" && !errors.Is(err, auth.ErrSignedOut) {
+				t.Fatalf("Token racing a sign-out: %v, want ErrSignedOut", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%s did not return", name)
+		}
 	}
 	if a := h.svc.Account(); a.State != auth.StateSignedOut {
 		t.Fatalf("a refresh brought the session back after sign-out: %+v", a)
