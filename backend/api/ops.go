@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/auth"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/settings"
@@ -36,6 +37,7 @@ type Services struct {
 	Models   interface {
 		Models(ctx context.Context) ([]llm.Model, error)
 	}
+	Auth *auth.Service // nil: no sign-in operations
 }
 
 type op struct {
@@ -55,6 +57,9 @@ func NewOps(s Services) *Ops {
 		o.ops[name] = op{remote: remote, call: f}
 	}
 
+	if s.Auth != nil {
+		o.registerAuth(s.Auth)
+	}
 	reg("status.get", true, handle(func(ctx context.Context, _ struct{}) (status.Status, error) {
 		return s.Status.Get(), nil
 	}))
