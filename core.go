@@ -7,13 +7,19 @@ import (
 	"time"
 
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/api"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/auth"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/events"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/secrets"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/settings"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/status"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/store"
 )
+
+// titleTimeout bounds the request that asks the model to title a new conversation; a slow or
+// busy model keeps the title made from the first words instead.
+const titleTimeout = 20 * time.Second
 
 // core is the backend wired together; the window and the web server are two front doors to it.
 type core struct {
@@ -24,6 +30,7 @@ type core struct {
 	ollama   *llm.Ollama
 	monitor  *status.Monitor
 	chat     *chat.Service
+	auth     *auth.Service
 	ops      *api.Ops
 	stop     context.CancelFunc
 }
@@ -57,9 +64,19 @@ func openCore(log *slog.Logger) (*core, error) {
 		}
 		c.monitor.Poke()
 	})
-	c.chat = chat.New(ctx, c.store, c.ollama, c.bus, log)
-	c.ops = api.NewOps(api.Services{Chat: c.chat, Settings: c.settings, Status: c.monitor, Models: c.ollama})
+	c.chat = chat.New(ctx, c.store, c.ollama, c.bus, log, chat.WithAutoTitles(titleTimeout))
+	c.auth, err = auth.New(ctx, auth.Options{Settings: c.store, Secrets: secrets.NewKeyring(auth.KeyringService),
+		Publish: func(name string, data any) { c.bus.Publish(name, data) }, Log: log.With("part", "auth")})
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	c.auth.OnChange(func(a auth.Account) { c.monitor.SetAccount(a.Summary()) })
+	c.ops = api.NewOps(api.Services{Chat: c.chat, Settings: c.settings, Status: c.monitor, Models: c.ollama, Auth: c.auth})
 	go c.monitor.Run(ctx)
+	go c.chat.RunPurge(ctx)
+	// Reading the saved sign-in may wait for the person to unlock the keyring: never on startup's path.
+	go c.auth.Restore(ctx)
 	log.Info("history open", "dir", dir, "ollama", c.ollama.BaseURL())
 	return c, nil
 }
