@@ -17,7 +17,6 @@ import (
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/settings"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/status"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/store"
 )
 
 // Caller says where a call comes from. Remote callers (a browser far away) may only use the
@@ -92,28 +91,9 @@ func NewOps(s Services) *Ops {
 		return s.Settings.Update(ctx, p)
 	}))
 
-	reg("conversations.list", true, handle(func(ctx context.Context, _ struct{}) (conversationList, error) {
-		cs, err := s.Chat.List(ctx)
-		if cs == nil {
-			cs = []store.Conversation{}
-		}
-		return conversationList{Conversations: cs}, err
-	}))
-	reg("conversations.get", true, handle(func(ctx context.Context, a idArgs) (chat.Conversation, error) {
-		if a.ID == "" {
-			return chat.Conversation{}, badRequest("id is required")
-		}
-		return s.Chat.Get(ctx, a.ID)
-	}))
+	o.registerHistory(s)
 	reg("conversations.create", true, handle(s.Chat.Create))
 	reg("conversations.update", true, handle(s.Chat.Update))
-	reg("conversations.delete", true, handle(func(ctx context.Context, a idArgs) (struct{}, error) {
-		if a.ID == "" {
-			return struct{}{}, badRequest("id is required")
-		}
-		return struct{}{}, s.Chat.Delete(ctx, a.ID)
-	}))
-
 	reg("chat.send", true, handle(func(ctx context.Context, a chat.SendParams) (conversationResult, error) {
 		if a.ConversationID == "" && a.Model == "" {
 			a.Model = s.Settings.Get().DefaultModel
@@ -206,10 +186,6 @@ type idArgs struct {
 
 type modelList struct {
 	Models []llm.Model `json:"models"`
-}
-
-type conversationList struct {
-	Conversations []store.Conversation `json:"conversations"`
 }
 
 type conversationResult struct {

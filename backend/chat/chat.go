@@ -64,6 +64,9 @@ type Conversation struct {
 	// Messages shadows store.Conversation.Messages so the JSON carries the live view, and is
 	// always present ([] when empty).
 	Messages []Message `json:"messages"`
+	// Window is set when Messages is a window of a longer conversation: its fields (hasBefore,
+	// hasAfter) say whether there is more to load on either side.
+	*store.Window
 }
 
 // Service runs conversations. It is safe for concurrent use.
@@ -74,6 +77,12 @@ type Service struct {
 	bus        *events.Bus
 	log        *slog.Logger
 	flushEvery time.Duration
+	// titleTimeout, when set, makes titles by asking the model (titles.go). Title requests run
+	// under titles, which Shutdown cancels and waits for.
+	titleTimeout time.Duration
+	titles       context.Context
+	stopTitles   context.CancelFunc
+	titling      sync.WaitGroup
 
 	mu     sync.Mutex
 	active map[string]*generation // by conversation: the reply being written, or a delete under way
@@ -83,7 +92,7 @@ type Service struct {
 // New returns the service. ctx bounds every generation: when it ends, replies still streaming
 // stop and are saved as interrupted. Replies a crash left streaming in the database are marked
 // interrupted now, before anything new can start.
-func New(ctx context.Context, st *store.Store, provider llm.Provider, bus *events.Bus, log *slog.Logger) *Service {
+func New(ctx context.Context, st *store.Store, provider llm.Provider, bus *events.Bus, log *slog.Logger, opts ...Option) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -96,6 +105,10 @@ func New(ctx context.Context, st *store.Store, provider llm.Provider, bus *event
 		flushEvery: defaultFlushEvery,
 		active:     map[string]*generation{},
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.titles, s.stopTitles = context.WithCancel(ctx)
 	n, err := st.MarkStreamingInterrupted(ctx)
 	switch {
 	case err != nil:

@@ -8,9 +8,11 @@ import (
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/store"
 )
 
-// List returns every conversation without messages, most recently active first.
-func (s *Service) List(ctx context.Context) ([]store.Conversation, error) {
-	return s.st.ListConversations(ctx)
+// List returns a page of conversations without messages: pinned first, then the most recently
+// active. A zero Limit lists them all.
+func (s *Service) List(ctx context.Context, p ListParams) (store.ConversationPage, error) {
+	page, err := s.st.ListConversations(ctx, store.ListOptions{Limit: p.Limit, Cursor: p.Cursor, Tag: p.Tag})
+	return page, badInput(err)
 }
 
 // Get returns the conversation with its messages. A reply being written comes with its live
@@ -64,21 +66,23 @@ func (s *Service) Update(ctx context.Context, p UpdateParams) (Conversation, err
 }
 
 // Delete stops the conversation's reply, if one is streaming, and deletes the conversation with
-// its messages.
-func (s *Service) Delete(ctx context.Context, id string) error {
+// its messages. It returns the token that undoes it (Restore) until the purge removes it for
+// good.
+func (s *Service) Delete(ctx context.Context, id string) (undoToken string, err error) {
 	if id == "" {
-		return invalid("id is required")
+		return "", invalid("id is required")
 	}
 	g, err := s.claimStopping(ctx, id)
 	if err != nil {
-		return fmt.Errorf("delete conversation: %w", err)
+		return "", fmt.Errorf("delete conversation: %w", err)
 	}
 	defer s.release(g)
-	if err := s.st.DeleteConversation(ctx, id); err != nil {
-		return err
+	token, err := s.st.TrashConversation(ctx, id)
+	if err != nil {
+		return "", err
 	}
 	s.bus.Publish(EventConversationDeleted, deletedEvent{ID: id})
-	return nil
+	return token, nil
 }
 
 // claimStopping claims the conversation, stopping whatever reply holds it first.

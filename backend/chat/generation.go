@@ -87,6 +87,8 @@ func (s *Service) current(convID string) *generation {
 func (s *Service) start(g *generation, reply store.Message, req llm.ChatRequest) {
 	g.mu.Lock()
 	g.msgID = reply.ID
+	// A reply being continued grows from what it already holds; deltas count from there.
+	g.content.WriteString(reply.Content)
 	g.mu.Unlock()
 	s.bus.Publish(EventMessageStarted, messageEvent{ConversationID: reply.ConversationID, Message: Message{Message: reply}})
 	go s.run(g, reply, req)
@@ -182,6 +184,9 @@ func (s *Service) finish(g *generation, reply store.Message, stats llm.Stats, ge
 	g.cancel(nil)
 	s.bus.Publish(EventMessageFinished, messageEvent{ConversationID: g.convID, Message: Message{Message: final}})
 	close(g.done)
+	if s.titleTimeout > 0 && status == store.StatusDone {
+		s.goTitle(g.convID, reply.ID)
+	}
 }
 
 // Stop stops the reply streaming in the conversation and returns once it is saved as stopped,
@@ -223,6 +228,8 @@ func (s *Service) Shutdown(ctx context.Context) {
 	for _, g := range gens {
 		g.cancel(errShutdown)
 	}
+	s.stopTitles()
+	defer s.waitTitles(ctx)
 	for _, g := range gens {
 		select {
 		case <-g.done:
@@ -251,4 +258,18 @@ func (s *Service) view(ctx context.Context, m store.Message) Message {
 		return Message{Message: fresh}
 	}
 	return Message{Message: m}
+}
+
+// waitTitles waits, until ctx ends, for title requests to notice they were cancelled, so none
+// writes to the store after the app has closed it.
+func (s *Service) waitTitles(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		s.titling.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }

@@ -256,7 +256,7 @@ func TestDeleteStopsTheReply(t *testing.T) {
 	ctx := context.Background()
 	c, call := h.send(t, "q")
 	call.send(t, "x")
-	if err := h.svc.Delete(ctx, c.ID); err != nil {
+	if _, err := h.svc.Delete(ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	if call.ctx.Err() == nil {
@@ -266,7 +266,7 @@ func TestDeleteStopsTheReply(t *testing.T) {
 	if _, err := h.svc.Get(ctx, c.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Get after Delete = %v", err)
 	}
-	if err := h.svc.Delete(ctx, c.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := h.svc.Delete(ctx, c.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("second Delete = %v, want ErrNotFound", err)
 	}
 	// The id is free again (no claim left behind).
@@ -420,8 +420,8 @@ func TestCreateAndUpdate(t *testing.T) {
 			t.Errorf("Create with %s = %v, want ErrInvalid", name, err)
 		}
 	}
-	if list, _ := h.svc.List(ctx); len(list) != 1 {
-		t.Errorf("refused creates left %d conversations", len(list))
+	if list, _ := h.svc.List(ctx, ListParams{}); len(list.Conversations) != 1 {
+		t.Errorf("refused creates left %d conversations", len(list.Conversations))
 	}
 }
 

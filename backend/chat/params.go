@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -25,6 +26,35 @@ type UpdateParams struct {
 	SystemPrompt *string                 `json:"systemPrompt,omitempty"`
 	Temperature  store.Nullable[float64] `json:"temperature,omitzero"`
 	NumCtx       store.Nullable[int]     `json:"numCtx,omitzero"`
+	Pinned       *bool                   `json:"pinned,omitempty"`
+	Tags         *[]string               `json:"tags,omitempty"`
+}
+
+// ListParams are the arguments of conversations.list. Without a Limit the whole list comes at
+// once; with one, pages follow NextCursor.
+type ListParams struct {
+	Limit  int    `json:"limit,omitempty"`
+	Cursor string `json:"cursor,omitempty"`
+	Tag    string `json:"tag,omitempty"`
+}
+
+// GetParams are the arguments of conversations.get. Without a Limit every message comes; with
+// one, a window of them: the last Limit, or those Before or After a position, or Around a
+// message (to open a conversation at a search result).
+type GetParams struct {
+	ID     string `json:"id"`
+	Limit  int    `json:"limit,omitempty"`
+	Before *int   `json:"before,omitempty"`
+	After  *int   `json:"after,omitempty"`
+	Around string `json:"around,omitempty"`
+}
+
+// SearchParams are the arguments of history.search.
+type SearchParams struct {
+	Query          string `json:"query"`
+	Limit          int    `json:"limit,omitempty"`
+	Cursor         string `json:"cursor,omitempty"`
+	ConversationID string `json:"conversationId,omitempty"`
 }
 
 // SendParams are the arguments of chat.send. An empty ConversationID starts a new conversation;
@@ -47,6 +77,22 @@ const (
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+}
+
+// inputError is a store error caused by what the caller asked for (a bad search, a forged
+// cursor, a tag too long): it keeps the store's words and counts as ErrInvalid.
+type inputError struct{ err error }
+
+func (e inputError) Error() string        { return e.err.Error() }
+func (e inputError) Unwrap() error        { return e.err }
+func (e inputError) Is(target error) bool { return target == ErrInvalid }
+
+// badInput marks the store's input errors as ErrInvalid and passes anything else through.
+func badInput(err error) error {
+	if errors.Is(err, store.ErrBadQuery) || errors.Is(err, store.ErrInvalidCursor) || errors.Is(err, store.ErrInvalidTag) {
+		return inputError{err}
+	}
+	return err
 }
 
 // checkContent accepts what a person may send: not blank, valid text, not huge. The text itself
@@ -103,7 +149,14 @@ func (p UpdateParams) patch() (store.ConversationPatch, error) {
 	if p.ID == "" {
 		return store.ConversationPatch{}, invalid("id is required")
 	}
-	out := store.ConversationPatch{SystemPrompt: p.SystemPrompt, Temperature: p.Temperature, NumCtx: p.NumCtx}
+	out := store.ConversationPatch{SystemPrompt: p.SystemPrompt, Temperature: p.Temperature, NumCtx: p.NumCtx, Pinned: p.Pinned}
+	if p.Tags != nil {
+		tags, err := store.NormalizeTags(*p.Tags)
+		if err != nil {
+			return out, badInput(err)
+		}
+		out.Tags = &tags
+	}
 	if p.Title != nil {
 		t := strings.Join(strings.Fields(*p.Title), " ")
 		if t == "" {

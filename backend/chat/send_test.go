@@ -115,10 +115,10 @@ func TestSendValidatesAndLosesNothing(t *testing.T) {
 			}
 		})
 	}
-	list, _ := h.svc.List(ctx)
+	list, _ := h.svc.List(ctx, ListParams{})
 	got, _ := h.svc.Get(ctx, existing.ID)
-	if len(list) != 1 || len(got.Messages) != 2 {
-		t.Fatalf("refused sends changed the history: %d conversations, %d messages", len(list), len(got.Messages))
+	if len(list.Conversations) != 1 || len(got.Messages) != 2 {
+		t.Fatalf("refused sends changed the history: %d conversations, %d messages", len(list.Conversations), len(got.Messages))
 	}
 	// A refused send leaves the conversation free.
 	h.exchange(t, existing.ID, "second", "fine")

@@ -183,3 +183,23 @@ func (s *Store) DeleteConversation(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// ReplaceTitle sets the title to title only if it is still old, and reports whether it did. It
+// is how a title made in the background lands without overwriting one the person typed in the
+// meantime; it is not activity, so the conversation keeps its place in the list.
+func (s *Store) ReplaceTitle(ctx context.Context, id, old, title string) (Conversation, bool, error) {
+	var c Conversation
+	replaced := false
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`UPDATE conversations SET title = ? WHERE id = ? AND title = ? AND `+alive, title, id, old)
+		if res.Error != nil {
+			return res.Error
+		}
+		replaced = res.RowsAffected > 0
+		return takeConversation(tx, &c, id)
+	})
+	if err != nil {
+		return Conversation{}, false, fmt.Errorf("set the title of %s: %w", id, err)
+	}
+	return c, replaced, nil
+}
