@@ -58,6 +58,7 @@ func (a *App) startup(ctx context.Context) {
 	a.ctx = ctx
 	a.mu.Unlock()
 	go a.forwardEvents(ctx)
+	a.useSystemBrowser(ctx)
 	go func() {
 		sig, cancel := signalContext()
 		defer cancel()
