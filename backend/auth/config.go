@@ -23,7 +23,7 @@ type Config struct {
 	// tokens per API (Auth0); the relay checks it.
 	Audience string `json:"audience,omitempty"`
 	// Scopes requested; "openid" is always included. Empty means DefaultScopes.
-	Scopes []string `json:"scopes,omitempty"`
+	Scopes []string `json:"scopes"`
 }
 
 // DefaultScopes ask for the profile and a refresh token.

@@ -107,10 +107,14 @@ func (s *Service) refresh(ctx context.Context) (string, error) {
 	if _, ok := tok.Extra("id_token").(string); ok {
 		// A new ID token may carry a changed name or picture. It is checked like the first one
 		// but must name the same person; when it does not pass, the profile stays as it was.
-		if p, err := s.verifyIDToken(ctx, prov, tok, ""); err == nil && p.Subject == sess.profile.Subject {
+		p, err := s.verifyIDToken(ctx, prov, tok, "")
+		switch {
+		case err != nil:
+			s.log.Warn("refresh: new ID token ignored", "error", err)
+		case p.Subject != sess.profile.Subject:
+			s.log.Warn("refresh: new ID token ignored: it names someone else")
+		default:
 			next.profile = s.completeProfile(ctx, prov, tok, p)
-		} else {
-			s.log.Warn("refresh: new ID token ignored", "sameSubject", err == nil, "error", err)
 		}
 	}
 	s.persistMu.Lock()
