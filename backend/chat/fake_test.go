@@ -107,7 +107,7 @@ type harness struct {
 	stop context.CancelFunc
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, opts ...Option) *harness {
 	t.Helper()
 	h := &harness{llm: newFakeProvider(), bus: events.NewBus(10000), dir: t.TempDir()}
 	var err error
@@ -117,7 +117,7 @@ func newHarness(t *testing.T) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
 	h.sub, _ = h.bus.Subscribe(0, 10000)
-	h.svc = New(ctx, h.st, h.llm, h.bus, slog.New(slog.NewTextHandler(testWriter{t}, nil)))
+	h.svc = New(ctx, h.st, h.llm, h.bus, slog.New(slog.NewTextHandler(testWriter{t}, nil)), opts...)
 	t.Cleanup(func() {
 		sctx, c := context.WithTimeout(context.Background(), 5*time.Second)
 		defer c()

@@ -182,11 +182,11 @@ func (s *Service) finish(g *generation, reply store.Message, stats llm.Stats, ge
 	}
 	s.unregister(g)
 	g.cancel(nil)
-	s.bus.Publish(EventMessageFinished, messageEvent{ConversationID: g.convID, Message: Message{Message: final}})
-	close(g.done)
 	if s.titleTimeout > 0 && status == store.StatusDone {
 		s.goTitle(g.convID, reply.ID)
 	}
+	s.bus.Publish(EventMessageFinished, messageEvent{ConversationID: g.convID, Message: Message{Message: final}})
+	close(g.done)
 }
 
 // Stop stops the reply streaming in the conversation and returns once it is saved as stopped,

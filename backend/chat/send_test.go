@@ -33,7 +33,7 @@ func TestSendStreamsPublishesAndPersists(t *testing.T) {
 	if got := h.stored(t, reply.ID); got.Status != store.StatusStreaming {
 		t.Errorf("the reply row is %q before the first token; it must exist as streaming", got.Status)
 	}
-	if len(call.req.Messages) != 1 || call.req.Messages[0] != (llm.Message{Role: "user", Content: user.Content}) || call.req.Model != "m" {
+	if len(call.req.Messages) != 1 || call.req.Messages[0].Role != "user" || call.req.Messages[0].Content != user.Content || call.req.Model != "m" {
 		t.Errorf("model was asked %+v", call.req)
 	}
 
