@@ -4,12 +4,14 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
 	goruntime "runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -18,6 +20,8 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/api"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/notify"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/tray"
 	"github.com/cloudtolocalllm/cloudtolocalllm/frontend"
 )
 
@@ -29,9 +33,14 @@ var appIcon []byte
 type App struct {
 	core *core
 	log  *slog.Logger
+	host *tray.Host // nil without a session bus: then there is no tray
 
-	mu  sync.Mutex
-	ctx context.Context // the Wails runtime context, set on startup
+	mu       sync.Mutex
+	ctx      context.Context // the Wails runtime context, set on startup
+	tray     *tray.Tray
+	stopTray func()
+	visible  bool        // whether the window is on screen, as far as the app moved it
+	quitting atomic.Bool // Quit was asked for: closing must not just hide the window
 }
 
 // Response is what Call resolves to: a result or an error, never a rejected promise, so the page
@@ -65,9 +74,118 @@ func (a *App) startup(ctx context.Context) {
 		<-sig.Done()
 		if ctx.Err() == nil {
 			a.log.Info("quitting on signal")
-			runtime.Quit(ctx)
+			a.quit()
 		}
 	}()
+	a.startTray(ctx)
+}
+
+// startTray puts the app in the tray and starts desktop notifications. The window reaches the
+// tray only here: the tray's menu calls the window functions below, and the status reaches the
+// tray through the monitor.
+func (a *App) startTray(ctx context.Context) {
+	if a.host == nil {
+		return
+	}
+	mon := a.core.monitor
+	if goruntime.GOOS != "windows" && goruntime.GOOS != "darwin" { // notifications over D-Bus
+		changes, _ := mon.Watch() // ends with the app
+		n := notify.New(&notify.DBus{AppName: "CloudToLocalLLM", Icon: "cloudtolocalllm"},
+			func() bool { return a.core.settings.Get().Notifications }, notify.DefaultGap, a.log)
+		go n.Run(ctx, mon.Get(), changes)
+	}
+	openSettings := func() { a.showWindow(); runtime.EventsEmit(ctx, "navigate", "settings") }
+	signIn, signOut := a.trayAuth(openSettings)
+	t := tray.New(a.log, tray.Actions{
+		ShowWindow:   a.showWindow,
+		HideWindow:   a.hideWindow,
+		OpenStatus:   func() { a.showWindow(); runtime.EventsEmit(ctx, "navigate", "status") },
+		OpenSettings: openSettings,
+		Reconnect:    mon.Poke,
+		SignIn:       signIn,
+		SignOut:      signOut,
+		Quit:         a.quit,
+	})
+	changes, _ := mon.Watch()
+	a.mu.Lock()
+	a.tray, a.stopTray = t, t.Start(mon.Get(), a.visible)
+	a.mu.Unlock()
+	go t.Follow(ctx, changes)
+	if !a.host.Present(ctx) {
+		a.log.Warn("no tray host on this desktop (no org.kde.StatusNotifierWatcher): closing the window quits the app")
+	}
+}
+
+// domReady makes sure a window that is to stay in the tray is hidden once the page is ready:
+// Wails v2.9.2 on Linux maps a StartHidden window for a moment (it queues the hide, then shows
+// all), and hiding again here does not depend on that order.
+func (a *App) domReady(ctx context.Context) {
+	a.mu.Lock()
+	hidden := !a.visible
+	a.mu.Unlock()
+	if hidden {
+		runtime.WindowHide(ctx)
+	}
+	a.log.Info("window ready", "hidden", hidden)
+}
+
+func (a *App) shutdown(context.Context) {
+	a.mu.Lock()
+	stop := a.stopTray
+	a.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+}
+
+// beforeClose decides what closing the window does: with a tray to come back from it only hides
+// the window; with none (plain GNOME) it quits, so the app never runs invisible.
+func (a *App) beforeClose(ctx context.Context) (prevent bool) {
+	if a.quitting.Load() || a.host == nil || !a.host.Present(ctx) {
+		return false
+	}
+	a.hideWindow()
+	return true
+}
+
+func (a *App) quit() {
+	a.quitting.Store(true)
+	a.mu.Lock()
+	ctx := a.ctx
+	a.mu.Unlock()
+	runtime.Quit(ctx)
+}
+
+func (a *App) showWindow() { a.setWindow(true) }
+func (a *App) hideWindow() { a.setWindow(false) }
+
+func (a *App) setWindow(visible bool) {
+	a.mu.Lock()
+	ctx, t := a.ctx, a.tray
+	a.visible = visible
+	a.mu.Unlock()
+	if visible {
+		runtime.WindowShow(ctx)
+		runtime.WindowUnminimise(ctx)
+	} else {
+		runtime.WindowHide(ctx)
+	}
+	if t != nil {
+		t.SetWindowVisible(visible)
+	}
+}
+
+// startMinimizedFlag is --start-minimized. It is registered here, beside the only code that reads
+// it, because the flag means nothing without the window and the tray.
+const startMinimizedFlag = "start-minimized"
+
+func init() {
+	flag.Bool(startMinimizedFlag, false, "start in the tray without showing the window (only when a tray exists; also a setting)")
+}
+
+func startMinimizedFromFlag() bool {
+	f := flag.Lookup(startMinimizedFlag)
+	return f != nil && f.Value.String() == "true"
 }
 
 // forwardEvents relays the bus to the page. If the page falls so far behind that the bus drops it,
@@ -100,7 +218,16 @@ func runDesktop(log *slog.Logger) error {
 		return err
 	}
 	defer c.close()
-	app := &App{core: c, log: log, ctx: context.Background()}
+	hostCtx, stopHost := context.WithCancel(context.Background())
+	defer stopHost()
+	host, err := tray.WatchHost(hostCtx, log)
+	if err != nil {
+		log.Warn("no tray: closing the window quits the app", "error", err)
+		host = nil
+	}
+	// Start in the tray only when there is a tray to come back from.
+	hidden := host != nil && (startMinimizedFromFlag() || c.settings.Get().StartMinimized) && host.Present(hostCtx)
+	app := &App{core: c, log: log, ctx: context.Background(), host: host, visible: !hidden}
 	return wails.Run(&options.App{
 		Title:            "CloudToLocalLLM",
 		Width:            1100,
@@ -109,7 +236,11 @@ func runDesktop(log *slog.Logger) error {
 		MinHeight:        360,
 		AssetServer:      &assetserver.Options{Assets: assets},
 		BackgroundColour: &options.RGBA{R: 24, G: 24, B: 27, A: 255},
+		StartHidden:      hidden,
 		OnStartup:        app.startup,
+		OnDomReady:       app.domReady,
+		OnBeforeClose:    app.beforeClose,
+		OnShutdown:       app.shutdown,
 		Bind:             []any{app},
 		Linux:            &linux.Options{ProgramName: "cloudtolocalllm", Icon: appIcon},
 	})
