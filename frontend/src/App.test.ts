@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import App from './App.svelte';
 import { createApi } from './lib/backend';
 import { AppState } from './lib/state/app.svelte';
-import { conversation, delta, message, settings, status } from './test/fixtures';
+import { account, conversation, delta, message, settings, status } from './test/fixtures';
 import { FakeTransport, settle } from './test/fakeTransport';
 
 const failed = () =>
@@ -20,7 +20,8 @@ async function mountApp(t: FakeTransport) {
     .on('settings.get', () => settings())
     .on('status.get', () => status())
     .on('models.list', () => ({ models: [{ name: 'tiny:latest', size: 1, modifiedAt: '' }] }))
-    .on('conversations.get', () => failed());
+    .on('conversations.get', () => failed())
+    .on('auth.get', () => account());
   const app = new AppState(createApi(t));
   app.start();
   render(App, { props: { app } });

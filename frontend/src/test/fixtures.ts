@@ -1,4 +1,4 @@
-import type { ChatEvent, Conversation, Message, OllamaStatus, Settings, Status } from '../lib/backend';
+import type { Account, ChatEvent, Conversation, Message, OllamaStatus, Settings, Status } from '../lib/backend';
 
 let seq = 0;
 
@@ -63,6 +63,15 @@ export function settings(over: Partial<Settings> = {}): Settings {
     theme: 'system',
     startMinimized: false,
     notifications: true,
+    ...over,
+  };
+}
+
+export function account(over: Partial<Account> = {}): Account {
+  return {
+    state: 'signedOut',
+    config: { issuer: 'https://id.example.com', clientId: 'desktop', scopes: [] },
+    remembered: false,
     ...over,
   };
 }

@@ -1,5 +1,7 @@
 import type { Transport } from './transport';
 import type {
+  Account,
+  AuthConfig,
   Conversation,
   ConversationParams,
   ConversationSummary,
@@ -7,6 +9,8 @@ import type {
   Message,
   Model,
   Settings,
+  SignInStarted,
+  SignOutResult,
   Status,
 } from './types';
 
@@ -24,6 +28,15 @@ export function createApi(t: Transport) {
     settings: {
       get: () => t.call<Settings>('settings.get', {}),
       update: (patch: Partial<Settings>) => t.call<Settings>('settings.update', patch),
+    },
+    /** Desktop only: a remote caller gets `forbidden`. */
+    auth: {
+      get: () => t.call<Account>('auth.get', {}),
+      configure: (config: AuthConfig) => t.call<Account>('auth.configure', config),
+      signIn: () => t.call<SignInStarted>('auth.signIn', {}),
+      signInDevice: () => t.call<Account>('auth.signInDevice', {}),
+      cancel: () => t.call<Account>('auth.cancel', {}),
+      signOut: (endProviderSession: boolean) => t.call<SignOutResult>('auth.signOut', { endProviderSession }),
     },
     conversations: {
       list: async () =>

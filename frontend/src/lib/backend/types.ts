@@ -120,6 +120,65 @@ export interface Diagnosis {
   status: Status;
 }
 
+export interface AuthConfig {
+  /** Exactly as the provider's discovery document states it. */
+  issuer: string;
+  /** A public ("native") client allowing http://127.0.0.1/callback on any port. */
+  clientId: string;
+  /** For providers that mint per-API access tokens (Auth0). */
+  audience?: string;
+  /** Empty: openid profile email offline_access. */
+  scopes: string[];
+}
+
+export interface Profile {
+  subject: string;
+  name?: string;
+  email?: string;
+  picture?: string;
+}
+
+export interface Notice {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export interface Pending {
+  method: 'browser' | 'device';
+  expiresAt: string;
+  userCode?: string;
+  verificationUri?: string;
+  verificationUriComplete?: string;
+}
+
+export interface Account {
+  state: 'unconfigured' | 'signedOut' | 'signingIn' | 'signedIn';
+  config: AuthConfig;
+  profile?: Profile;
+  /** The session is in the OS keyring and survives a restart. */
+  remembered: boolean;
+  /** Why the session is not remembered: show it. */
+  keyring?: Notice;
+  pending?: Pending;
+  /** Why the last sign-in failed or the session ended. */
+  error?: Notice;
+}
+
+export interface SignInStarted {
+  account: Account;
+  authUrl: string;
+  browserOpened: boolean;
+}
+
+export interface SignOutResult {
+  account: Account;
+  revoked: boolean;
+  endSessionUrl?: string;
+  browserOpened: boolean;
+  warning?: Notice;
+}
+
 export interface ErrorBody {
   code: string;
   message: string;
@@ -154,6 +213,7 @@ export type BackendEvent =
   | { seq: number; name: 'conversation.deleted'; data: { id: string } }
   | { seq: number; name: 'status.changed'; data: Status }
   | { seq: number; name: 'settings.changed'; data: Settings }
+  | { seq: number; name: 'account.changed'; data: Account }
   | { seq: number; name: 'resync'; data: Record<string, never> };
 
 /** The events that change a conversation's messages. */

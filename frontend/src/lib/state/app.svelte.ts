@@ -1,6 +1,8 @@
 import {
   BackendError,
+  type Account,
   type Api,
+  type AuthConfig,
   type BackendEvent,
   type ChatEvent,
   type ConnectionState,
@@ -11,6 +13,8 @@ import {
   type Message,
   type Model,
   type Settings,
+  type SignInStarted,
+  type SignOutResult,
   type Status,
 } from '../backend';
 import { applyChatEvent, isStreaming, putMessage, replay } from './messages';
@@ -49,6 +53,8 @@ export class AppState {
   status = $state<Status | null>(null);
   connection = $state<ConnectionState>('connecting');
   banners = $state<Banner[]>([]);
+  /** The desktop's sign-in; null while unknown, or where it cannot be managed (a remote browser). */
+  account = $state<Account | null>(null);
   view = $state<View>('chat');
   /** The model chosen for a new chat before it exists. */
   private draftModel = $state('');
@@ -92,6 +98,7 @@ export class AppState {
       this.guard(async () => (this.settings = await this.api.settings.get())),
       this.guard(async () => (this.status = await this.api.status.get())),
       this.loadModels(),
+      this.loadAccount(),
       this.selectedId ? this.loadConversation(this.selectedId) : undefined,
     ]);
   }
@@ -227,6 +234,46 @@ export class AppState {
     });
   }
 
+  // --- sign-in ----------------------------------------------------------------------------
+
+  async configureAuth(config: AuthConfig): Promise<boolean> {
+    return this.guard(async () => {
+      this.account = await this.api.auth.configure(config);
+    });
+  }
+
+  /** Starts a sign-in in the browser; the result says whether the desktop could open one. */
+  async signIn(): Promise<SignInStarted | null> {
+    let started: SignInStarted | null = null;
+    await this.guard(async () => {
+      started = await this.api.auth.signIn();
+      this.account = started.account;
+    });
+    return started;
+  }
+
+  async signInDevice(): Promise<boolean> {
+    return this.guard(async () => {
+      this.account = await this.api.auth.signInDevice();
+    });
+  }
+
+  async cancelSignIn(): Promise<boolean> {
+    return this.guard(async () => {
+      this.account = await this.api.auth.cancel();
+    });
+  }
+
+  async signOut(endProviderSession: boolean): Promise<SignOutResult | null> {
+    let result: SignOutResult | null = null;
+    await this.guard(async () => {
+      result = await this.api.auth.signOut(endProviderSession);
+      this.account = result.account;
+      if (result.warning) this.report(new BackendError(result.warning));
+    });
+    return result;
+  }
+
   /** Runs every connection check now; null when the checks themselves could not run. */
   async diagnose(): Promise<Diagnosis | null> {
     let result: Diagnosis | null = null;
@@ -270,6 +317,9 @@ export class AppState {
       case 'settings.changed':
         this.settings = ev.data;
         return;
+      case 'account.changed':
+        this.account = ev.data;
+        return;
       case 'resync':
         void this.reload();
         return;
@@ -311,6 +361,16 @@ export class AppState {
     await this.guard(async () => {
       this.conversations = (await this.api.conversations.list()).map(summary);
     });
+  }
+
+  private async loadAccount(): Promise<void> {
+    try {
+      this.account = await this.api.auth.get();
+    } catch (err) {
+      // Sign-in is managed on the desktop only; a browser far away is refused and shows none.
+      if (err instanceof BackendError && err.code === 'forbidden') this.account = null;
+      else this.report(err);
+    }
   }
 
   private async loadModels(): Promise<void> {

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApi, type Conversation } from '../backend';
-import { conversation, delta, message, settings, status, streamingConversation } from '../../test/fixtures';
+import { account, conversation, delta, message, settings, status, streamingConversation } from '../../test/fixtures';
 import { FakeTransport, settle } from '../../test/fakeTransport';
 import { AppState } from './app.svelte';
 
@@ -9,7 +9,8 @@ function backend(): FakeTransport {
     .on('conversations.list', () => ({ conversations: [] }))
     .on('settings.get', () => settings())
     .on('status.get', () => status())
-    .on('models.list', () => ({ models: [{ name: 'tiny', size: 1, modifiedAt: '' }] }));
+    .on('models.list', () => ({ models: [{ name: 'tiny', size: 1, modifiedAt: '' }] }))
+    .on('auth.get', () => account());
 }
 
 async function started(t: FakeTransport): Promise<AppState> {
@@ -169,5 +170,15 @@ describe('AppState', () => {
     expect(app.streaming).toBe(true);
     t.emit(delta(0, 'new'));
     expect(replyText(app)).toBe('new');
+  });
+
+  it('hides sign-in where the desktop refuses it, without a banner, and follows account changes', async () => {
+    t.fail('auth.get', { code: 'forbidden', message: 'auth.get can only be done on the desktop itself' });
+    const app = await started(t);
+    expect(app.account).toBeNull();
+    expect(app.banners).toEqual([]);
+
+    t.emit({ seq: 1, name: 'account.changed', data: account({ state: 'signedIn', profile: { subject: 's', name: 'Ada' } }) });
+    expect(app.account?.profile?.name).toBe('Ada');
   });
 });
