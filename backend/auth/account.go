@@ -28,6 +28,9 @@ type Account struct {
 	Pending *Pending `json:"pending,omitempty"`
 	// Error is why the last sign-in failed or the session ended.
 	Error *Notice `json:"error,omitempty"`
+	// EndsAt is when the session ends unless the person signs in again (see session.endsAt);
+	// absent when it is renewed silently for as long as the provider allows.
+	EndsAt time.Time `json:"endsAt,omitzero"`
 }
 
 // Profile is who is signed in.
@@ -67,6 +70,7 @@ func (s *Service) accountLocked() Account {
 		p := s.sess.profile
 		a.Profile = &p
 		a.Remembered = s.sess.remembered
+		a.EndsAt = s.sess.endsAt
 	case s.pending != nil:
 		a.State = StateSigningIn
 	case !s.cfg.Configured():
@@ -87,7 +91,10 @@ func (s *Service) accountLocked() Account {
 func (a Account) Summary() status.Account {
 	switch {
 	case a.State == StateSignedIn:
-		sa := status.Account{State: status.SignedIn, Email: a.Profile.Email, Name: a.Profile.Name}
+		sa := status.Account{State: status.SignedIn, Email: a.Profile.Email, Name: a.Profile.Name, ExpiresAt: a.EndsAt}
+		if !a.EndsAt.IsZero() && time.Until(a.EndsAt) < expiringWarning {
+			sa.State = status.Expiring
+		}
 		if a.Keyring != nil {
 			sa.Hint = a.Keyring.Message
 		}

@@ -63,6 +63,8 @@ type Service struct {
 	// refresh finishing late can never put tokens back after sign-out.
 	persistMu sync.Mutex
 
+	endTimers []*time.Timer // warn before, and end at, the session's end
+
 	mu        sync.Mutex
 	cfg       Config
 	prov      *provider // discovery for cfg, once fetched
@@ -80,6 +82,28 @@ type session struct {
 	token      *oauth2.Token
 	profile    Profile
 	remembered bool
+	// endsAt is when the session ends for good unless the person signs in again: the access
+	// token's expiry when there is no refresh token, or the refresh token's own expiry when the
+	// provider states it (refresh_expires_in, as Keycloak does). Zero: no known end.
+	endsAt time.Time
+}
+
+// sessionEnd computes session.endsAt for a token the provider has just issued.
+func sessionEnd(tok *oauth2.Token, now time.Time) time.Time {
+	if tok.RefreshToken == "" {
+		return tok.Expiry
+	}
+	switch v := tok.Extra("refresh_expires_in").(type) {
+	case float64:
+		if v > 0 {
+			return now.Add(time.Duration(v) * time.Second)
+		}
+	case string: // some providers send numbers as strings
+		if d, err := time.ParseDuration(v + "s"); err == nil && d > 0 {
+			return now.Add(d)
+		}
+	}
+	return time.Time{}
 }
 
 // New loads the provider configuration. It does not touch the keyring: call Restore for that.

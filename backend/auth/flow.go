@@ -88,6 +88,7 @@ func (s *Service) finish(ctx context.Context, p *pending, sess *session, err err
 	s.gen++
 	s.keyring = notice
 	s.lastErr = nil
+	s.watchEndLocked()
 	s.mu.Unlock()
 	s.log.Info("signed in", "method", p.info.Method, "issuer", cfg.Issuer, "subject", sess.profile.Subject, "remembered", sess.remembered)
 	s.notify()
@@ -125,7 +126,7 @@ func (s *Service) newSession(ctx context.Context, prov *provider, tok *oauth2.To
 		return nil, err
 	}
 	profile = s.completeProfile(ctx, prov, tok, profile)
-	return &session{token: tok, profile: profile}, nil
+	return &session{token: tok, profile: profile, endsAt: sessionEnd(tok, s.now())}, nil
 }
 
 // endedBy says why a sign-in's context ended.

@@ -16,8 +16,9 @@ import (
 // profile, and the access token. Split because Windows' credential store holds at most 2560 bytes
 // per item and a JWT access token alone can come close; the refresh token is what must survive.
 type savedSession struct {
-	RefreshToken string  `json:"refreshToken,omitempty"`
-	Profile      Profile `json:"profile"`
+	RefreshToken string    `json:"refreshToken,omitempty"`
+	Profile      Profile   `json:"profile"`
+	EndsAt       time.Time `json:"endsAt,omitzero"`
 }
 
 type savedAccess struct {
@@ -33,7 +34,7 @@ func accessAccount(account string) string { return account + " access" }
 func (s *Service) save(ctx context.Context, cfg Config, sess *session) *Notice {
 	ctx, cancel := s.keyringCtx(ctx)
 	defer cancel()
-	main, _ := json.Marshal(savedSession{RefreshToken: sess.token.RefreshToken, Profile: sess.profile})
+	main, _ := json.Marshal(savedSession{RefreshToken: sess.token.RefreshToken, Profile: sess.profile, EndsAt: sess.endsAt})
 	if err := s.opts.Secrets.Set(ctx, cfg.account(), string(main)); err != nil {
 		s.log.Warn("sign-in not saved in the keyring", "error", err)
 		return keyringNotice(err, "will not be remembered after the app quits")
@@ -72,7 +73,7 @@ func (s *Service) load(ctx context.Context, cfg Config) (*session, error) {
 	if tok.RefreshToken == "" && tok.AccessToken == "" {
 		return nil, nil
 	}
-	return &session{token: tok, profile: saved.Profile, remembered: true}, nil
+	return &session{token: tok, profile: saved.Profile, remembered: true, endsAt: saved.EndsAt}, nil
 }
 
 // forget deletes the saved session.
@@ -125,6 +126,7 @@ func (s *Service) Restore(ctx context.Context) {
 		s.sess = sess
 		s.gen++
 		s.keyring = nil
+		s.watchEndLocked()
 		s.log.Info("signed in from the keyring", "issuer", cfg.Issuer, "subject", sess.profile.Subject)
 	}
 	s.mu.Unlock()

@@ -5,6 +5,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -179,5 +180,39 @@ func TestSignOutDuringRefresh(t *testing.T) {
 	}
 	if accts := h.kr.Accounts(keyringService); len(accts) != 0 {
 		t.Fatalf("keyring items after sign-out during a refresh: %v", accts)
+	}
+}
+
+// Without offline_access the provider issues no refresh token: the session ends with the access
+// token, the account says when, the status warns as it nears, and then it ends clearly.
+func TestSessionWithoutRefreshToken(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	ctx := context.Background()
+	if _, err := h.svc.Configure(ctx, auth.Config{Issuer: h.op.Issuer, ClientID: h.op.ClientID, Scopes: []string{"openid", "profile", "email"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.signIn()
+	a := h.waitState(auth.StateSignedIn)
+	if a.EndsAt.IsZero() || a.EndsAt.Sub(h.clock.now()) > accessLifetime+time.Second {
+		t.Fatalf("EndsAt %v, want the access token's expiry", a.EndsAt)
+	}
+	if sa := a.Summary(); sa.State != status.Expiring || sa.ExpiresAt.IsZero() {
+		t.Fatalf("status %+v, want expiring", sa)
+	}
+	if refresh, _, _ := h.saved(); refresh != "" {
+		t.Fatal("a refresh token was stored although none was asked for")
+	}
+	if _, err := h.userinfoSubject(h.token()); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.advance(accessLifetime)
+	if _, err := h.svc.Token(ctx); !errors.Is(err, auth.ErrSessionEnded) {
+		t.Fatalf("Token after the access token expired without a refresh token: %v", err)
+	}
+	if a := h.svc.Account(); a.State != auth.StateSignedOut || a.Error == nil || !strings.Contains(a.Error.Message, "ended") {
+		t.Fatalf("account: %+v", a)
+	}
+	if n := h.op.TokenRequests("refresh_token"); n != 0 {
+		t.Fatalf("%d refresh attempts without a refresh token", n)
 	}
 }

@@ -43,6 +43,7 @@ func (s *Service) SignOut(ctx context.Context, o SignOutOptions) (SignOutResult,
 	s.gen++
 	s.lastErr = nil
 	s.keyring = nil
+	s.watchEndLocked()
 	s.mu.Unlock()
 	s.persistMu.Lock()
 	defer s.persistMu.Unlock()

@@ -103,7 +103,7 @@ func (s *Service) refresh(ctx context.Context) (string, error) {
 		}
 		return "", providerFailure(cfg.Issuer, "refresh the sign-in", err)
 	}
-	next := &session{token: tok, profile: sess.profile}
+	next := &session{token: tok, profile: sess.profile, endsAt: sessionEnd(tok, s.now())}
 	if _, ok := tok.Extra("id_token").(string); ok {
 		// A new ID token may carry a changed name or picture. It is checked like the first one
 		// but must name the same person; when it does not pass, the profile stays as it was.
@@ -131,8 +131,10 @@ func (s *Service) refresh(ctx context.Context) (string, error) {
 	}
 	changed := next.profile != sess.profile || (notice == nil) != sess.remembered
 	next.remembered = notice == nil
+	changed = changed || !next.endsAt.Equal(sess.endsAt)
 	s.sess = next
 	s.keyring = notice
+	s.watchEndLocked()
 	s.mu.Unlock()
 	s.log.Debug("access token refreshed", "expiry", tok.Expiry, "rotated", tok.RefreshToken != sess.token.RefreshToken)
 	if changed {
@@ -151,6 +153,7 @@ func (s *Service) endSession(ctx context.Context, gen uint64, cfg Config, why *P
 	s.sess = nil
 	s.gen++
 	s.lastErr = why.notice()
+	s.watchEndLocked()
 	s.mu.Unlock()
 	s.persistMu.Lock()
 	defer s.persistMu.Unlock()

@@ -134,6 +134,38 @@ func TestSummary(t *testing.T) {
 	}
 }
 
+func TestSessionEnd(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	exp := now.Add(5 * time.Minute)
+	tests := []struct {
+		name string
+		tok  *oauth2.Token
+		want time.Time
+	}{
+		{"no refresh token: the access token's expiry", &oauth2.Token{AccessToken: "a", Expiry: exp}, exp},
+		{"refresh token, no stated end", &oauth2.Token{AccessToken: "a", RefreshToken: "r", Expiry: exp}, time.Time{}},
+		{"refresh token with refresh_expires_in", (&oauth2.Token{AccessToken: "a", RefreshToken: "r"}).WithExtra(map[string]any{"refresh_expires_in": float64(1800)}), now.Add(30 * time.Minute)},
+		{"as a string", (&oauth2.Token{AccessToken: "a", RefreshToken: "r"}).WithExtra(map[string]any{"refresh_expires_in": "60"}), now.Add(time.Minute)},
+	}
+	for _, tt := range tests {
+		if got := sessionEnd(tt.tok, now); !got.Equal(tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestSummaryExpiring(t *testing.T) {
+	p := &Profile{Subject: "s", Email: "a@x"}
+	soon := time.Now().Add(5 * time.Minute)
+	if got := (Account{State: StateSignedIn, Profile: p, EndsAt: soon}).Summary(); got.State != status.Expiring || !got.ExpiresAt.Equal(soon) {
+		t.Fatalf("ending in 5 minutes: %+v, want expiring", got)
+	}
+	later := time.Now().Add(time.Hour)
+	if got := (Account{State: StateSignedIn, Profile: p, EndsAt: later}).Summary(); got.State != status.SignedIn || !got.ExpiresAt.Equal(later) {
+		t.Fatalf("ending in an hour: %+v, want signed in", got)
+	}
+}
+
 func TestProviderFailure(t *testing.T) {
 	tests := []struct {
 		name string
