@@ -18,6 +18,8 @@ const windowTitle = "CloudToLocalLLM"
 
 // desktopSample is one cold start of the desktop app.
 type desktopSample struct {
+	opened time.Duration // exec → the app logged "history open" (its backend is up); 0 if not seen
+	web    time.Duration // exec → the WebKit web process exists; 0 if not seen
 	mapped time.Duration // exec → the window is viewable
 	paint  time.Duration // exec → the window shows more than its background colour
 	mem    []procMem     // after paint + idle
@@ -52,6 +54,9 @@ func benchDesktop(c config, r *report) error {
 	}
 
 	subjects := []*desktopSubject{{name: "app", bin: c.bin, title: windowTitle}}
+	for _, a := range c.also {
+		subjects = append(subjects, &desktopSubject{name: a[0], bin: a[1], title: windowTitle})
+	}
 	if c.floor {
 		bin, err := buildFloor()
 		if err != nil {
@@ -81,20 +86,30 @@ func benchDesktop(c config, r *report) error {
 	}
 	if c.wants("memory") {
 		r.add(fmt.Sprintf("Idle memory of the whole app (PSS, %s after first paint), median", c.idle), "≤ 150 MB",
-			fmt.Sprintf("%s (RSS summed %s)", fmtMB(pss.median), fmtMB(rss.median)), ptr(pss.median <= 150e6))
+			fmt.Sprintf("%s (USS %s, RSS summed %s)", fmtMB(pss.median), fmtMB(app.ussMedian()), fmtMB(rss.median)), ptr(pss.median <= 150e6))
 	}
 	if c.floor {
-		fm, fp, fpss, _ := subjects[1].summaries()
+		floor := subjects[len(subjects)-1]
+		fm, fp, fpss, _ := floor.summaries()
 		r.add("Reference: empty Wails window (bench/floor), first paint; PSS", "—",
-			fmt.Sprintf("%s (mapped %s); %s", fmtMs(fp.median), fmtMs(fm.median), fmtMB(fpss.median)), nil)
+			fmt.Sprintf("%s (mapped %s); %s (USS %s)", fmtMs(fp.median), fmtMs(fm.median), fmtMB(fpss.median), fmtMB(floor.ussMedian())), nil)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Desktop, %d cold starts each, interleaved (ms from exec; PSS of the process tree %s after first paint):\n\n", c.startRuns, c.idle)
-	b.WriteString("| | window mapped, median (p95) | first paint, median (p95) | first paint, each run | PSS, median | RSS summed, median |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| | backend open | web process started | window mapped, median (p95) | first paint, median (p95) | first paint, each run | PSS, median | USS, median | RSS summed, median |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, sub := range subjects {
 		m, p, pss, rss := sub.summaries()
-		fmt.Fprintf(&b, "| %s | %s (%s) | %s (%s) | %s | %s | %s |\n", sub.name, fmtMs(m.median), fmtMs(m.p95), fmtMs(p.median), fmtMs(p.p95),
-			joinMs(sub.paints()), fmtMB(pss.median), fmtMB(rss.median))
+		var opened, web []float64
+		for _, s := range sub.samples {
+			if s.opened > 0 {
+				opened = append(opened, ms(s.opened))
+			}
+			if s.web > 0 {
+				web = append(web, ms(s.web))
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s (%s) | %s (%s) | %s | %s | %s | %s |\n", sub.name, medianOrDash(opened), medianOrDash(web),
+			fmtMs(m.median), fmtMs(m.p95), fmtMs(p.median), fmtMs(p.p95), joinMs(sub.paints()), fmtMB(pss.median), fmtMB(sub.ussMedian()), fmtMB(rss.median))
 	}
 	r.detail("%s", b.String())
 	for _, sub := range subjects {
@@ -123,6 +138,14 @@ func (d *desktopSubject) psses() []float64 {
 		out[i] = float64(sumPSS(s.mem))
 	}
 	return out
+}
+
+func (d *desktopSubject) ussMedian() float64 {
+	var u []float64
+	for _, s := range d.samples {
+		u = append(u, float64(sumUSS(s.mem)))
+	}
+	return summarize(u).median
 }
 
 func (d *desktopSubject) summaries() (mapped, paint, pss, rss summary) {
@@ -175,6 +198,7 @@ func coldStart(c config, x *xconn, sub *desktopSubject, originURL string, run in
 		if time.Now().After(deadline) {
 			return s, fmt.Errorf("no %q window within 30 s; log:\n%s", sub.title, app.log())
 		}
+		s.watchWeb(app)
 		if win, err = x.findMapped(sub.title); err != nil {
 			return s, err
 		}
@@ -192,6 +216,7 @@ func coldStart(c config, x *xconn, sub *desktopSubject, originURL string, run in
 			s.paint = at.Sub(app.start)
 			break
 		}
+		s.watchWeb(app)
 		if err := app.running(); err != nil {
 			return s, err
 		}
@@ -205,6 +230,7 @@ func coldStart(c config, x *xconn, sub *desktopSubject, originURL string, run in
 			return s, err
 		}
 	}
+	s.opened = app.loggedAt("history open")
 	time.Sleep(c.idle)
 	if s.mem, err = treeMemory(app.pid()); err != nil {
 		return s, err
@@ -219,9 +245,30 @@ func coldStart(c config, x *xconn, sub *desktopSubject, originURL string, run in
 	return s, app.stop()
 }
 
+// watchWeb notes when WebKit's web process first shows up among the app's children; it stops
+// scanning /proc once it has.
+func (s *desktopSample) watchWeb(app *appProc) {
+	if s.web != 0 {
+		return
+	}
+	for _, pid := range descendants(app.pid()) {
+		if strings.HasPrefix(procName(pid), "WebKitWebProces") {
+			s.web = time.Since(app.start)
+			return
+		}
+	}
+}
+
 func sumPSS(m []procMem) (n int64) {
 	for _, p := range m {
 		n += p.pss
+	}
+	return n
+}
+
+func sumUSS(m []procMem) (n int64) {
+	for _, p := range m {
+		n += p.uss
 	}
 	return n
 }
@@ -235,11 +282,11 @@ func sumRSS(m []procMem) (n int64) {
 
 func memTable(m []procMem) string {
 	var b strings.Builder
-	b.WriteString("| process | PSS | RSS |\n|---|---|---|\n")
+	b.WriteString("| process | PSS | USS (private) | RSS |\n|---|---|---|---|\n")
 	for _, p := range m {
-		fmt.Fprintf(&b, "| %s (%d) | %s | %s |\n", p.name, p.pid, fmtMB(float64(p.pss)), fmtMB(float64(p.rss)))
+		fmt.Fprintf(&b, "| %s (%d) | %s | %s | %s |\n", p.name, p.pid, fmtMB(float64(p.pss)), fmtMB(float64(p.uss)), fmtMB(float64(p.rss)))
 	}
-	fmt.Fprintf(&b, "| **total** | **%s** | %s |\n", fmtMB(float64(sumPSS(m))), fmtMB(float64(sumRSS(m))))
+	fmt.Fprintf(&b, "| **total** | **%s** | %s | %s |\n", fmtMB(float64(sumPSS(m))), fmtMB(float64(sumUSS(m))), fmtMB(float64(sumRSS(m))))
 	return b.String()
 }
 
@@ -260,6 +307,13 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+func medianOrDash(xs []float64) string {
+	if len(xs) == 0 {
+		return "—"
+	}
+	return fmtMs(summarize(xs).median)
 }
 
 func joinMs(xs []float64) string {

@@ -37,10 +37,11 @@ type config struct {
 	tokens    int // tokens in each streamed reply
 	startRuns int // desktop cold starts
 	idle      time.Duration
-	dist      string // the web build directory
-	doc       string // PERFORMANCE.md to update, empty for none
-	shots     string // where desktop screenshots go, empty for none
-	floor     bool   // also measure bench/floor, an empty window on the same stack
+	dist      string      // the web build directory
+	doc       string      // PERFORMANCE.md to update, empty for none
+	shots     string      // where desktop screenshots go, empty for none
+	floor     bool        // also measure bench/floor, an empty window on the same stack
+	also      [][2]string // more builds of the app to measure beside it: name, binary
 }
 
 var benchmarks = []string{"stream", "start", "memory", "size"}
@@ -66,6 +67,18 @@ func main() {
 	flag.StringVar(&c.dist, "dist", "frontend/dist", "the web build directory")
 	flag.StringVar(&c.doc, "doc", "", "update the results section of this PERFORMANCE.md (e.g. docs/PERFORMANCE.md)")
 	flag.BoolVar(&c.floor, "floor", true, "also measure bench/floor (an empty Wails window) as the stack's floor")
+	flag.Func("also", "`NAME=BINARY`: another build of the app to measure beside it, interleaved, in the desktop benchmarks (repeatable; to try a fix)", func(s string) error {
+		name, bin, ok := strings.Cut(s, "=")
+		if !ok || name == "" || bin == "" {
+			return fmt.Errorf("want NAME=BINARY")
+		}
+		abs, err := filepath.Abs(bin)
+		if err != nil {
+			return err
+		}
+		c.also = append(c.also, [2]string{name, abs})
+		return nil
+	})
 	flag.StringVar(&c.shots, "shots", "", "save the first-paint screenshot of each cold start (PNG) in this directory")
 	flag.Parse()
 	c.only = map[string]bool{}

@@ -96,6 +96,24 @@ func (a *appProc) log() string {
 	return string(b)
 }
 
+// loggedAt returns when the app logged a line with msg=msg, from the time= field of its slog text
+// log (millisecond precision), relative to exec; 0 when there is no such line.
+func (a *appProc) loggedAt(msg string) time.Duration {
+	b, _ := os.ReadFile(a.logPath)
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.Contains(line, "msg=\""+msg+"\"") && !strings.Contains(line, "msg="+msg+" ") {
+			continue
+		}
+		f, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		t, err := time.Parse(time.RFC3339Nano, f)
+		if err != nil {
+			return 0
+		}
+		return t.Sub(a.start)
+	}
+	return 0
+}
+
 // freeAddr returns 127.0.0.1:PORT with a port that was free a moment ago.
 func freeAddr() (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -111,12 +129,15 @@ type procMem struct {
 	pid      int
 	name     string
 	pss, rss int64 // bytes
+	uss      int64 // private pages only: what exiting would free, whatever else runs
 }
 
 // treeMemory reads the memory of root and every process descended from it (WebKitGTK runs its
 // web and network processes as children of the app). PSS is the fair total: pages shared between
 // these processes (the WebKit libraries are mapped in all of them) are counted once overall,
-// where summing RSS would count them in each.
+// where summing RSS would count them in each. PSS also splits pages shared with processes
+// outside the tree (other GTK or WebKit programs, Chromium, running at the same time), so it
+// drops when they run; USS, the private pages alone, does not and is reported beside it.
 func treeMemory(root int) ([]procMem, error) {
 	pids := append([]int{root}, descendants(root)...)
 	var out []procMem
@@ -155,6 +176,8 @@ func readMem(pid int) (procMem, error) {
 			m.pss = kb << 10
 		case "Rss:":
 			m.rss = kb << 10
+		case "Private_Clean:", "Private_Dirty:":
+			m.uss += kb << 10
 		}
 	}
 	return m, sc.Err()
