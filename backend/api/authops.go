@@ -29,6 +29,15 @@ func (o *Ops) registerAuth(a *auth.Service) {
 		return a.Cancel(ctx)
 	}))
 	reg("auth.signOut", handle(a.SignOut))
+	reg("auth.picture", handle(func(ctx context.Context, _ struct{}) (picture, error) {
+		u, err := a.Picture(ctx)
+		return picture{DataURL: u}, err
+	}))
+}
+
+// picture is the signed-in person's picture as a data: URL ("" when there is none to show).
+type picture struct {
+	DataURL string `json:"dataUrl"`
 }
 
 // authErrors turns the sign-in's Problems into API errors with the same code, message and hint.

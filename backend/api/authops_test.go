@@ -32,7 +32,7 @@ func TestAuthOps(t *testing.T) {
 	}
 	o := &Ops{ops: map[string]op{}}
 	o.registerAuth(a)
-	for _, name := range []string{"auth.get", "auth.configure", "auth.signIn", "auth.signInDevice", "auth.cancel", "auth.signOut"} {
+	for _, name := range []string{"auth.get", "auth.configure", "auth.signIn", "auth.signInDevice", "auth.cancel", "auth.signOut", "auth.picture"} {
 		if _, err := o.Call(context.Background(), Remote, name, nil); err == nil || err.Code != "forbidden" {
 			t.Errorf("%s from a remote caller: %v, want forbidden", name, err)
 		}
@@ -61,6 +61,10 @@ func TestAuthOps(t *testing.T) {
 	res, cerr = o.Call(context.Background(), Local, "auth.configure", json.RawMessage(`{"issuer":"https://id.example.com/","clientId":"app"}`))
 	if cerr != nil || res.(auth.Account).State != auth.StateSignedOut || res.(auth.Account).Config.ClientID != "app" {
 		t.Fatalf("auth.configure: %+v, %v", res, cerr)
+	}
+	res, cerr = o.Call(context.Background(), Local, "auth.picture", nil)
+	if cerr != nil || res.(picture).DataURL != "" {
+		t.Fatalf("auth.picture while signed out: %+v, %v", res, cerr)
 	}
 	res, cerr = o.Call(context.Background(), Local, "auth.signOut", json.RawMessage(`{}`))
 	if cerr != nil || res.(auth.SignOutResult).Account.State != auth.StateSignedOut {

@@ -64,6 +64,7 @@ type Service struct {
 	persistMu sync.Mutex
 
 	endTimers []*time.Timer // warn before, and end at, the session's end
+	pictures  pictureCache
 
 	mu        sync.Mutex
 	cfg       Config

@@ -4,6 +4,7 @@ package auth_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
@@ -33,6 +34,12 @@ func TestBrowserSignInKeyringRestartSignOut(t *testing.T) {
 	}
 	if got := a.Summary(); got.State != status.SignedIn || got.Email != oidctest.Email || got.Name != oidctest.Name {
 		t.Fatalf("status summary %+v", got)
+	}
+	// The picture reaches the UI as a data: URL the app fetched (the web build may load no image
+	// from elsewhere).
+	pic, err := h.svc.Picture(context.Background())
+	if err != nil || pic != "data:image/png;base64,"+base64.StdEncoding.EncodeToString(oidctest.Picture()) {
+		t.Fatalf("Picture = %.80q, %v", pic, err)
 	}
 
 	access := h.token()

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -275,3 +276,38 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *recorder) WriteHeader(s int)           { r.status = s }
+
+func TestFetchPicture(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write([]byte("PNGDATA"))
+		case "/evil.svg":
+			w.Header().Set("Content-Type", "image/svg+xml")
+			w.Write([]byte("<svg onload='alert(1)'/>"))
+		case "/huge.png":
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(make([]byte, maxPictureBytes+1))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	s := &Service{opts: Options{HTTPClient: srv.Client()}}
+	tests := []struct {
+		path, want string
+		wantErr    bool
+	}{
+		{"/ok.png", "data:image/png;base64,UE5HREFUQQ==", false},
+		{"/evil.svg", "", true},
+		{"/huge.png", "", true},
+		{"/missing.png", "", true},
+	}
+	for _, tt := range tests {
+		got, err := s.fetchPicture(context.Background(), srv.URL+tt.path)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("%s: %.40q, %v", tt.path, got, err)
+		}
+	}
+}

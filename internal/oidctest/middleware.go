@@ -10,6 +10,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -20,10 +23,20 @@ import (
 
 // Paths of the example provider's endpoints that the harness touches.
 const (
-	tokenPath  = "/oauth/token"
-	devicePath = "/device_authorization"
-	denyPath   = "/login/deny"
+	tokenPath    = "/oauth/token"
+	devicePath   = "/device_authorization"
+	denyPath     = "/login/deny"
+	picturesPath = "/pictures/"
 )
+
+// Picture is the PNG every test user's picture URL serves: one teal pixel.
+func Picture() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 1, 1))
+	img.Set(0, 0, color.RGBA{R: 0x14, G: 0xb8, B: 0xa6, A: 0xff})
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}
 
 // TamperFunc changes the claims of the ID token in token responses. It returns the key to sign
 // the changed token with: nil for the provider's own key (so only the claims are wrong), or
@@ -46,6 +59,9 @@ func (p *Provider) middleware(next http.Handler) http.Handler {
 			p.countGrant(r)
 		}
 		switch {
+		case strings.HasPrefix(r.URL.Path, picturesPath):
+			w.Header().Set("Content-Type", "image/png")
+			w.Write(Picture())
 		case r.URL.Path == denyPath:
 			p.deny(w, r)
 		case r.Method == http.MethodPost && r.URL.Path == tokenPath && p.tamper.Load() != nil:
