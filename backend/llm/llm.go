@@ -1,6 +1,8 @@
 // Package llm talks to model servers. A Provider streams chat replies and lists models; the
-// Ollama provider speaks Ollama's native API through its official Go client. All calls to a model
-// server are made from Go, never from the page.
+// Ollama provider speaks Ollama's native API through its official Go client, the OpenAI provider
+// speaks the OpenAI-compatible API (LM Studio, llama.cpp's server, vLLM, Jan, and Ollama's own
+// /v1) through the official openai-go client. Ollama also manages its models (ModelManager). All
+// calls to a model server are made from Go, never from the page.
 package llm
 
 import (
@@ -13,6 +15,15 @@ import (
 type Message struct {
 	Role    string `json:"role"` // system, user or assistant
 	Content string `json:"content"`
+	// Images go with the message to a vision model (Ollama's "images", OpenAI's image_url parts).
+	Images []Image `json:"images,omitempty"`
+}
+
+// Image is one picture attached to a message: its bytes and their media type (image/png, ...).
+// Ollama takes the bytes alone; OpenAI-compatible servers need the type for the data URL.
+type Image struct {
+	MediaType string `json:"mediaType"`
+	Data      []byte `json:"data"`
 }
 
 // Options are the per-conversation model parameters the person can set. Nil means the model's
@@ -24,6 +35,9 @@ type Options struct {
 
 // ChatRequest asks a model for the next assistant message.
 type ChatRequest struct {
+	// Endpoint names the server to ask when several are configured (see backend/endpoints);
+	// empty is the default one. A single provider ignores it.
+	Endpoint string
 	Model    string
 	Messages []Message
 	Options  Options
@@ -74,4 +88,6 @@ var (
 	ErrUnreachable = errors.New("model server unreachable")
 	// ErrModelNotFound: the server does not have the requested model.
 	ErrModelNotFound = errors.New("model not found")
+	// ErrUnauthorized: the server refused the API key (missing, wrong or revoked).
+	ErrUnauthorized = errors.New("the server refused the API key")
 )

@@ -88,6 +88,9 @@ func (o *Ollama) Chat(ctx context.Context, req ChatRequest, onDelta func(delta s
 	msgs := make([]api.Message, len(req.Messages))
 	for i, m := range req.Messages {
 		msgs[i] = api.Message{Role: m.Role, Content: m.Content}
+		for _, img := range m.Images {
+			msgs[i].Images = append(msgs[i].Images, api.ImageData(img.Data))
+		}
 	}
 	stream := true
 	var (
