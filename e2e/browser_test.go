@@ -42,6 +42,10 @@ func newBrowser(t *testing.T) *browser {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.Flag("disable-extensions", true),
+		// On the D-Bus session of make test-e2e Chromium would otherwise ask the Secret Service
+		// for its password store; gnome-keyring then waits on an unlock prompt nobody answers and
+		// the first navigation hangs.
+		chromedp.Flag("password-store", "basic"),
 		// A background tab must not be throttled: the tests watch a reply stream in real time.
 		chromedp.Flag("disable-background-timer-throttling", true),
 		chromedp.Flag("disable-renderer-backgrounding", true),
