@@ -37,6 +37,8 @@ export function createApi(t: Transport) {
       signInDevice: () => t.call<Account>('auth.signInDevice', {}),
       cancel: () => t.call<Account>('auth.cancel', {}),
       signOut: (endProviderSession: boolean) => t.call<SignOutResult>('auth.signOut', { endProviderSession }),
+      /** The signed-in person's picture as a data: URL fetched by the desktop; '' when there is none. */
+      picture: async () => (await t.call<{ dataUrl: string }>('auth.picture', {})).dataUrl,
     },
     conversations: {
       list: async () =>

@@ -163,6 +163,8 @@ export interface Account {
   pending?: Pending;
   /** Why the last sign-in failed or the session ended. */
   error?: Notice;
+  /** When the session ends unless the person signs in again (absent: renewed silently). */
+  endsAt?: string;
 }
 
 export interface SignInStarted {

@@ -61,6 +61,49 @@ describe('Account settings', () => {
     expect(screen.getByTestId('account-name').textContent).toBe('Ada Lovelace');
   });
 
+  it('shows the picture the desktop fetched, initials without one, and when a sign-in ends', async () => {
+    const png = 'data:image/png;base64,iVBORw0KGgo=';
+    const t = new FakeTransport().on('auth.picture', () => ({ dataUrl: png }));
+    const app = new AppState(createApi(t));
+    await renderWithApp(
+      t,
+      app,
+      account({
+        state: 'signedIn',
+        remembered: true,
+        endsAt: '2030-01-02T03:04:05Z',
+        profile: { subject: 's', name: 'Ada Lovelace', email: 'ada@example.com', picture: 'https://img.example.com/ada.png' },
+      }),
+    );
+    await settle();
+    expect(screen.getByTestId('account-picture').getAttribute('src')).toBe(png);
+    expect(screen.getByTestId('account-ends').textContent).toContain('sign in again');
+
+    // A picture that cannot be fetched, or is not a data: image, shows the initials instead.
+    t.on('auth.picture', () => ({ dataUrl: 'https://img.example.com/other.png' }));
+    t.emit({
+      seq: 1,
+      name: 'account.changed',
+      data: account({ state: 'signedIn', profile: { subject: 's', name: 'Ada Lovelace', picture: 'https://img.example.com/other.png' } }),
+    });
+    await settle();
+    expect(screen.queryByTestId('account-picture')).toBeNull();
+    expect(screen.getByTestId('account-initials').textContent).toBe('AL');
+  });
+
+  it('says why a saved sign-in could not be read', async () => {
+    const t = new FakeTransport();
+    const app = new AppState(createApi(t));
+    await renderWithApp(
+      t,
+      app,
+      account({
+        keyring: { code: 'keyring_locked', message: 'The keyring is locked, so your sign-in could not be read.', hint: 'Unlock your keyring.' },
+      }),
+    );
+    expect(screen.getByTestId('account-keyring').textContent).toContain('keyring is locked');
+  });
+
   it('never turns a provider address that is not http(s) into a link', async () => {
     const t = new FakeTransport();
     const app = new AppState(createApi(t));

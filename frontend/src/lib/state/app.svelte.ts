@@ -274,6 +274,18 @@ export class AppState {
     return result;
   }
 
+  /**
+   * The signed-in person's picture as a data: URL, or '' (then the UI shows initials). A picture
+   * that cannot be had is not worth a banner.
+   */
+  async accountPicture(): Promise<string> {
+    try {
+      return await this.api.auth.picture();
+    } catch {
+      return '';
+    }
+  }
+
   /** Runs every connection check now; null when the checks themselves could not run. */
   async diagnose(): Promise<Diagnosis | null> {
     let result: Diagnosis | null = null;
