@@ -214,7 +214,9 @@ func (o *OpenAI) classify(what, model string, err error) error {
 		case apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden:
 			return fmt.Errorf("%s: %w: the server at %s answered HTTP %d (%s); check the API key in the server's settings",
 				what, ErrUnauthorized, o.base, apiErr.StatusCode, msg)
-		case apiErr.StatusCode == http.StatusNotFound && model != "":
+		// A 404 with an error in OpenAI's format is about the model; a bare 404 (a web
+		// server's "page not found") means there is no API at this path.
+		case apiErr.StatusCode == http.StatusNotFound && model != "" && apiErr.Message != "":
 			return fmt.Errorf("%s: %w: the server at %s has no model %q (%s); load it in the server or choose another model",
 				what, ErrModelNotFound, o.base, model, msg)
 		case apiErr.StatusCode == http.StatusNotFound:
