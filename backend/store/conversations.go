@@ -16,6 +16,7 @@ const alive = "deleted_at IS NULL"
 type ConversationPatch struct {
 	Title        *string
 	Model        *string
+	EndpointID   *string
 	SystemPrompt *string
 	Temperature  Nullable[float64]
 	NumCtx       Nullable[int]
@@ -27,7 +28,7 @@ type ConversationPatch struct {
 // organisesOnly tells whether p only pins or tags: filing a conversation away is not activity
 // in it, so it keeps its place in time.
 func (p ConversationPatch) organisesOnly() bool {
-	return (p.Pinned != nil || p.Tags != nil) && p.Title == nil && p.Model == nil && p.SystemPrompt == nil &&
+	return (p.Pinned != nil || p.Tags != nil) && p.Title == nil && p.Model == nil && p.EndpointID == nil && p.SystemPrompt == nil &&
 		!p.Temperature.Set && !p.NumCtx.Set
 }
 
@@ -115,6 +116,9 @@ func (s *Store) UpdateConversation(ctx context.Context, id string, p Conversatio
 	}
 	if p.Model != nil {
 		fields["model"] = *p.Model
+	}
+	if p.EndpointID != nil {
+		fields["endpoint_id"] = *p.EndpointID
 	}
 	if p.SystemPrompt != nil {
 		fields["system_prompt"] = *p.SystemPrompt

@@ -131,6 +131,16 @@ WHEN old.content IS NOT new.content BEGIN
 	INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
 END;
 `,
+	// 3: more than one model server, and pictures for vision models.
+	//
+	// endpoint_id names the server a conversation talks to (backend/endpoints); '' is this
+	// machine's Ollama, so every conversation from before keeps working unchanged. images holds a
+	// message's attached pictures as JSON ([{mediaType, data}] with data in base64), '' for none:
+	// they belong to the message as much as its text does, and go and come back with it.
+	`
+ALTER TABLE conversations ADD COLUMN endpoint_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN images TEXT NOT NULL DEFAULT '';
+`,
 }
 
 // SchemaVersion is the schema version this code writes.

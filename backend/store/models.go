@@ -23,9 +23,11 @@ const (
 // GetConversation, so summaries marshal without it. A deleted conversation (deleted_at set, see
 // trash.go) is invisible to every query here until it is restored.
 type Conversation struct {
-	ID           string   `json:"id"`
-	Title        string   `json:"title"`
-	Model        string   `json:"model"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Model string `json:"model"`
+	// EndpointID is the model server the conversation uses; empty is this machine's Ollama.
+	EndpointID   string   `json:"endpointId,omitempty"`
 	SystemPrompt string   `json:"systemPrompt"`
 	Temperature  *float64 `json:"temperature,omitempty"`
 	NumCtx       *int     `json:"numCtx,omitempty"`
@@ -41,11 +43,13 @@ type Conversation struct {
 
 // Message is one turn. Position orders the messages of a conversation from 0.
 type Message struct {
-	ID             string    `json:"id"`
-	ConversationID string    `json:"conversationId"`
-	Position       int       `json:"position"`
-	Role           string    `json:"role"`
-	Content        string    `json:"content"`
+	ID             string `json:"id"`
+	ConversationID string `json:"conversationId"`
+	Position       int    `json:"position"`
+	Role           string `json:"role"`
+	Content        string `json:"content"`
+	// Images are pictures the person attached, for a vision model.
+	Images         Images    `json:"images,omitempty"`
 	Status         string    `json:"status"`
 	Error          string    `json:"error,omitempty"`
 	Model          string    `json:"model,omitempty"`
