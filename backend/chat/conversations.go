@@ -42,7 +42,7 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (Conversation, err
 	if err := p.check(); err != nil {
 		return Conversation{}, err
 	}
-	c := store.Conversation{Model: p.Model, SystemPrompt: p.SystemPrompt, Temperature: p.Temperature, NumCtx: p.NumCtx}
+	c := store.Conversation{Model: p.Model, EndpointID: p.EndpointID, SystemPrompt: p.SystemPrompt, Temperature: p.Temperature, NumCtx: p.NumCtx}
 	if err := s.st.CreateConversation(ctx, &c); err != nil {
 		return Conversation{}, err
 	}

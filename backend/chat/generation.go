@@ -31,6 +31,8 @@ type generation struct {
 	cancel context.CancelCauseFunc
 	done   chan struct{} // closed when the claim is released
 
+	endpoint string // the server the reply comes from, for the failure text
+
 	mu      sync.Mutex
 	msgID   string
 	content strings.Builder
@@ -86,6 +88,7 @@ func (s *Service) current(convID string) *generation {
 // under claim g, which it releases when the reply is closed.
 func (s *Service) start(g *generation, reply store.Message, req llm.ChatRequest) {
 	g.mu.Lock()
+	g.endpoint = req.Endpoint
 	g.msgID = reply.ID
 	// A reply being continued grows from what it already holds; deltas count from there.
 	g.content.WriteString(reply.Content)
@@ -164,7 +167,7 @@ func (s *Service) finish(g *generation, reply store.Message, stats llm.Stats, ge
 	case cancelled:
 		status = store.StatusInterrupted
 	default:
-		status, errText = store.StatusError, failureText(genErr, reply.Model, s.baseURL(), content != "")
+		status, errText = store.StatusError, s.failure(genErr, reply.Model, g.endpoint, content != "")
 		s.log.Warn("reply failed", "conversation", g.convID, "message", reply.ID, "model", reply.Model, "err", genErr)
 	}
 	evalTokens, evalMs := stats.EvalTokens, stats.EvalDuration.Milliseconds()

@@ -12,6 +12,7 @@ import (
 // CreateParams are the arguments of conversations.create.
 type CreateParams struct {
 	Model        string   `json:"model,omitempty"`
+	EndpointID   string   `json:"endpointId,omitempty"`
 	SystemPrompt string   `json:"systemPrompt,omitempty"`
 	Temperature  *float64 `json:"temperature,omitempty"`
 	NumCtx       *int     `json:"numCtx,omitempty"`
@@ -23,6 +24,7 @@ type UpdateParams struct {
 	ID           string                  `json:"id"`
 	Title        *string                 `json:"title,omitempty"`
 	Model        *string                 `json:"model,omitempty"`
+	EndpointID   *string                 `json:"endpointId,omitempty"`
 	SystemPrompt *string                 `json:"systemPrompt,omitempty"`
 	Temperature  store.Nullable[float64] `json:"temperature,omitzero"`
 	NumCtx       store.Nullable[int]     `json:"numCtx,omitzero"`
@@ -62,7 +64,12 @@ type SearchParams struct {
 type SendParams struct {
 	ConversationID string `json:"conversationId,omitempty"`
 	Model          string `json:"model,omitempty"`
-	Content        string `json:"content"`
+	// EndpointID, like Model, becomes the conversation's when given ("" keeps it; a new
+	// conversation then uses this machine's Ollama).
+	EndpointID string `json:"endpointId,omitempty"`
+	Content    string `json:"content"`
+	// Images go with the message to a vision model (see images.go for the limits).
+	Images []store.Image `json:"images,omitempty"`
 }
 
 // Limits on parameters. Temperature follows the range models are tuned for; a context window past
@@ -135,6 +142,9 @@ func (p CreateParams) check() error {
 	if err := checkModel(p.Model); err != nil {
 		return err
 	}
+	if err := checkEndpoint(p.EndpointID); err != nil {
+		return err
+	}
 	if err := checkContent("system prompt", p.SystemPrompt, true); err != nil {
 		return err
 	}
@@ -173,6 +183,13 @@ func (p UpdateParams) patch() (store.ConversationPatch, error) {
 			return out, err
 		}
 		out.Model = &m
+	}
+	if p.EndpointID != nil {
+		e := strings.TrimSpace(*p.EndpointID)
+		if err := checkEndpoint(e); err != nil {
+			return out, err
+		}
+		out.EndpointID = &e
 	}
 	if p.SystemPrompt != nil {
 		if err := checkContent("system prompt", *p.SystemPrompt, true); err != nil {

@@ -13,15 +13,22 @@ import (
 // conversation, titled after the message. Without a Model it uses the conversation's; a Model
 // given becomes the conversation's. The result holds the new message and the streaming reply.
 func (s *Service) Send(ctx context.Context, p SendParams) (Conversation, error) {
-	if err := checkContent("message", p.Content, false); err != nil {
+	// A picture can be the whole message ("what is this?" is then implied).
+	if err := checkContent("message", p.Content, len(p.Images) > 0); err != nil {
 		return Conversation{}, err
 	}
-	model := strings.TrimSpace(p.Model)
+	if err := checkImages(p.Images); err != nil {
+		return Conversation{}, err
+	}
+	model, endpoint := strings.TrimSpace(p.Model), strings.TrimSpace(p.EndpointID)
 	if err := checkModel(model); err != nil {
 		return Conversation{}, err
 	}
+	if err := checkEndpoint(endpoint); err != nil {
+		return Conversation{}, err
+	}
 	if p.ConversationID == "" {
-		return s.sendNew(ctx, model, p.Content)
+		return s.sendNew(ctx, model, endpoint, p.Content, p.Images)
 	}
 
 	g, _, err := s.claim(p.ConversationID)
@@ -44,18 +51,21 @@ func (s *Service) Send(ctx context.Context, p SendParams) (Conversation, error) 
 	if model == "" {
 		return Conversation{}, invalid("no model is chosen for this conversation; pick one")
 	}
-	user := &store.Message{Role: store.RoleUser, Content: p.Content}
+	user := &store.Message{Role: store.RoleUser, Content: p.Content, Images: p.Images}
 	reply := &store.Message{Role: store.RoleAssistant, Status: store.StatusStreaming, Model: model}
 	err = s.st.Transaction(ctx, func(tx *store.Store) error {
 		var patch store.ConversationPatch
 		if model != conv.Model {
 			patch.Model = &model
 		}
+		if endpoint != "" && endpoint != conv.EndpointID {
+			patch.EndpointID = &endpoint
+		}
 		if conv.Title == "" {
 			t := titleFrom(p.Content)
 			patch.Title = &t
 		}
-		if patch.Model != nil || patch.Title != nil {
+		if patch.Model != nil || patch.Title != nil || patch.EndpointID != nil {
 			updated, err := tx.UpdateConversation(ctx, conv.ID, patch)
 			if err != nil {
 				return err
@@ -76,12 +86,12 @@ func (s *Service) Send(ctx context.Context, p SendParams) (Conversation, error) 
 	return s.Get(ctx, conv.ID)
 }
 
-func (s *Service) sendNew(ctx context.Context, model, content string) (Conversation, error) {
+func (s *Service) sendNew(ctx context.Context, model, endpoint, content string, images []store.Image) (Conversation, error) {
 	if model == "" {
 		return Conversation{}, invalid("no model is chosen; pick one")
 	}
-	conv := store.Conversation{Title: titleFrom(content), Model: model, Messages: []store.Message{
-		{Role: store.RoleUser, Content: content},
+	conv := store.Conversation{Title: titleFrom(content), Model: model, EndpointID: endpoint, Messages: []store.Message{
+		{Role: store.RoleUser, Content: content, Images: images},
 		{Role: store.RoleAssistant, Status: store.StatusStreaming, Model: model},
 	}}
 	if err := s.st.CreateConversation(ctx, &conv); err != nil {
@@ -293,11 +303,16 @@ func (s *Service) request(conv store.Conversation, history []store.Message, mode
 		msgs = append(msgs, llm.Message{Role: "system", Content: conv.SystemPrompt})
 	}
 	for _, m := range history {
-		if m.Content != "" {
-			msgs = append(msgs, llm.Message{Role: m.Role, Content: m.Content})
+		if m.Content != "" || len(m.Images) > 0 {
+			lm := llm.Message{Role: m.Role, Content: m.Content}
+			for _, im := range m.Images {
+				lm.Images = append(lm.Images, llm.Image{MediaType: im.MediaType, Data: im.Data})
+			}
+			msgs = append(msgs, lm)
 		}
 	}
 	return llm.ChatRequest{
+		Endpoint: conv.EndpointID,
 		Model:    model,
 		Messages: msgs,
 		Options:  llm.Options{Temperature: conv.Temperature, NumCtx: conv.NumCtx},

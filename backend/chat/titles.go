@@ -65,7 +65,7 @@ func (s *Service) maybeTitle(convID, replyID string) {
 	if model == "" {
 		model = conv.Model
 	}
-	title, err := s.askTitle(ctx, model, q.Content, a.Content)
+	title, err := s.askTitle(ctx, conv.EndpointID, model, q.Content, a.Content)
 	if err != nil {
 		s.log.Debug("no title from the model; keeping the first words", "conversation", convID, "err", err)
 		return
@@ -81,12 +81,12 @@ func (s *Service) maybeTitle(convID, replyID string) {
 }
 
 // askTitle asks model for a title of the exchange and cleans up what it says.
-func (s *Service) askTitle(ctx context.Context, model, question, answer string) (string, error) {
+func (s *Service) askTitle(ctx context.Context, endpoint, model, question, answer string) (string, error) {
 	prompt := "Write a title of at most six words for this conversation. Reply with the title only: " +
 		"no quotes, no punctuation at the end.\n\nUser: " + clip(question, titleInputRunes) +
 		"\n\nAssistant: " + clip(answer, titleInputRunes)
 	var out strings.Builder
-	_, err := s.provider.Chat(ctx, llm.ChatRequest{Model: model, Messages: []llm.Message{{Role: "user", Content: prompt}}},
+	_, err := s.provider.Chat(ctx, llm.ChatRequest{Endpoint: endpoint, Model: model, Messages: []llm.Message{{Role: "user", Content: prompt}}},
 		func(delta string) error {
 			out.WriteString(delta)
 			if out.Len() >= titleEnough || strings.Contains(strings.TrimLeft(out.String(), " \n"), "\n") {
