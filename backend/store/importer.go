@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -12,6 +13,9 @@ import (
 // insertBatch is how many messages one INSERT carries: far fewer than SQLite's limit on bound
 // variables (12 per row), many enough that a large import is not one statement per message.
 const insertBatch = 300
+
+// ErrIDInUse is an imported message whose ID another conversation already has.
+var ErrIDInUse = errors.New("the ID is already in use")
 
 // Importer adds whole conversations, as they were, inside one transaction (see Store.Import).
 type Importer struct {
@@ -60,7 +64,7 @@ func (imp *Importer) Add(ctx context.Context, c *Conversation) (bool, error) {
 			return false, nil
 		}
 	}
-	c.CreatedAt, c.UpdatedAt = stamp(c.CreatedAt, t), stamp(c.UpdatedAt, t)
+	c.CreatedAt = stamp(c.CreatedAt, t)
 	tags, err := NormalizeTags(c.Tags)
 	if err != nil {
 		return false, fmt.Errorf("import conversation %s: %w", c.ID, err)
@@ -84,6 +88,13 @@ func (imp *Importer) Add(ctx context.Context, c *Conversation) (bool, error) {
 			m.Status = StatusInterrupted
 		}
 	}
+	// Without its own, a conversation was last active when its last message was written: an
+	// old import must not jump to the top of the list as if it were new.
+	last := c.CreatedAt
+	if len(msgs) > 0 && msgs[len(msgs)-1].UpdatedAt.After(last) {
+		last = msgs[len(msgs)-1].UpdatedAt
+	}
+	c.UpdatedAt = stamp(c.UpdatedAt, last)
 	if err := tx.Omit(clause.Associations).Create(c).Error; err != nil {
 		return false, fmt.Errorf("import conversation %s: %w", c.ID, err)
 	}
@@ -92,6 +103,9 @@ func (imp *Importer) Add(ctx context.Context, c *Conversation) (bool, error) {
 	}
 	if len(msgs) > 0 {
 		if err := tx.CreateInBatches(&msgs, insertBatch).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				err = ErrIDInUse
+			}
 			return false, fmt.Errorf("import conversation %s: %w", c.ID, err)
 		}
 	}
