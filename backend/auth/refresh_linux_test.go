@@ -70,6 +70,7 @@ func TestRefreshIsSingleFlightAndRotates(t *testing.T) {
 	if a := h.svc.Account(); a.State != auth.StateSignedIn || a.Profile.Email != oidctest.Email {
 		t.Fatalf("account after refresh: %+v", a)
 	}
+	assertNoTokenLeaks(t, h, []string{first, second, oldRefresh, newRefresh})
 }
 
 // An access token already past its expiry is never handed out: it is refreshed first.
