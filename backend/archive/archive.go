@@ -28,8 +28,9 @@ const (
 	// a few hundred megabytes.
 	MaxFileBytes = 512 << 20
 	// MaxConversationBytes bounds one conversation as it is written in the file: memory use is
-	// a small multiple of it, whatever the size of the file.
-	MaxConversationBytes = 32 << 20
+	// a small multiple of it, whatever the size of the file. Pictures (4 MB each, in base64) are
+	// what makes a real conversation large.
+	MaxConversationBytes = 64 << 20
 	// MaxContentBytes bounds one message's text.
 	MaxContentBytes = 8 << 20
 	// maxTitleRunes is the longest title kept; longer ones from other apps are cut.

@@ -172,9 +172,9 @@ func TestGigabyteFilesFailEarly(t *testing.T) {
 		maxRead int64
 	}{
 		{"one endless string", &endless{prefix: []byte(`[{"mapping":{},"title":"`), fill: 'a', left: gig},
-			"larger than 32 MiB", MaxConversationBytes + 1<<20},
+			"larger than 64 MiB", MaxConversationBytes + 1<<20},
 		{"endless white space", &endless{prefix: []byte(`[`), fill: ' ', left: gig},
-			"more than 32 MiB without the end of a value", MaxConversationBytes + 1<<20},
+			"more than 64 MiB without the end of a value", MaxConversationBytes + 1<<20},
 		{"endless nesting", &endless{prefix: []byte(head), fill: '[', left: gig},
 			"depth", MaxConversationBytes + 1<<20},
 	}

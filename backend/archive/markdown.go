@@ -44,6 +44,9 @@ func writeMarkdown(w io.Writer, c store.Conversation, first bool) error {
 			}
 		}
 		b.WriteString("## " + who + "\n\n")
+		if n := len(m.Images); n > 0 {
+			fmt.Fprintf(&b, "_[%d picture(s) attached]_\n\n", n)
+		}
 		if m.Content != "" {
 			b.WriteString(strings.TrimRight(m.Content, "\n") + "\n\n")
 		}

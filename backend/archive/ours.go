@@ -2,6 +2,7 @@ package archive
 
 import (
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -21,6 +22,7 @@ type conversationV1 struct {
 	ID           string      `json:"id"`
 	Title        string      `json:"title"`
 	Model        string      `json:"model"`
+	EndpointID   string      `json:"endpointId,omitempty"`
 	SystemPrompt string      `json:"systemPrompt"`
 	Temperature  *float64    `json:"temperature,omitempty"`
 	NumCtx       *int        `json:"numCtx,omitempty"`
@@ -35,6 +37,7 @@ type messageV1 struct {
 	ID             string    `json:"id"`
 	Role           string    `json:"role"`
 	Content        string    `json:"content"`
+	Images         []imageV1 `json:"images,omitempty"`
 	Status         string    `json:"status"`
 	Error          string    `json:"error,omitempty"`
 	Model          string    `json:"model,omitempty"`
@@ -44,9 +47,21 @@ type messageV1 struct {
 	UpdatedAt      time.Time `json:"updatedAt"`
 }
 
+// imageV1 is a picture attached to a message; Data is base64 in the file.
+type imageV1 struct {
+	MediaType string `json:"mediaType"`
+	Data      []byte `json:"data"`
+}
+
+// Limits on pictures, the app's own (chat.MaxImages, chat.MaxImageBytes).
+const (
+	maxImages     = 4
+	maxImageBytes = 4 << 20
+)
+
 func toV1(c store.Conversation) conversationV1 {
 	out := conversationV1{
-		ID: c.ID, Title: c.Title, Model: c.Model, SystemPrompt: c.SystemPrompt, Temperature: c.Temperature,
+		ID: c.ID, Title: c.Title, Model: c.Model, EndpointID: c.EndpointID, SystemPrompt: c.SystemPrompt, Temperature: c.Temperature,
 		NumCtx: c.NumCtx, Pinned: c.Pinned, Tags: c.Tags, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Messages: make([]messageV1, len(c.Messages)),
 	}
@@ -57,6 +72,9 @@ func toV1(c store.Conversation) conversationV1 {
 		out.Messages[i] = messageV1{
 			ID: m.ID, Role: m.Role, Content: m.Content, Status: m.Status, Error: m.Error, Model: m.Model,
 			EvalTokens: m.EvalTokens, EvalDurationMs: m.EvalDurationMs, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
+		}
+		for _, im := range m.Images {
+			out.Messages[i].Images = append(out.Messages[i].Images, imageV1{MediaType: im.MediaType, Data: im.Data})
 		}
 	}
 	return out
@@ -83,6 +101,9 @@ func fromV1(c conversationV1) (store.Conversation, *problem) {
 	if utf8.RuneCountInString(c.Title) > maxTitleRunes {
 		return store.Conversation{}, problemf("title", "is longer than %d characters", maxTitleRunes)
 	}
+	if len(c.EndpointID) > 300 || strings.ContainsAny(c.EndpointID, "\n\r\t ") {
+		return store.Conversation{}, problemf("endpointId", "%q is not a server ID", c.EndpointID)
+	}
 	if len(c.SystemPrompt) > MaxContentBytes {
 		return store.Conversation{}, problemf("systemPrompt", "is %d bytes; the limit is %d", len(c.SystemPrompt), MaxContentBytes)
 	}
@@ -97,7 +118,7 @@ func fromV1(c conversationV1) (store.Conversation, *problem) {
 		return store.Conversation{}, problemf("tags", "%v", err)
 	}
 	out := store.Conversation{
-		ID: c.ID, Title: c.Title, Model: c.Model, SystemPrompt: c.SystemPrompt, Temperature: c.Temperature,
+		ID: c.ID, Title: c.Title, Model: c.Model, EndpointID: c.EndpointID, SystemPrompt: c.SystemPrompt, Temperature: c.Temperature,
 		NumCtx: c.NumCtx, Pinned: c.Pinned, Tags: tags, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 		Messages: make([]store.Message, len(c.Messages)),
 	}
@@ -114,9 +135,18 @@ func fromV1(c conversationV1) (store.Conversation, *problem) {
 			return store.Conversation{}, problemf(at+".id", "is %d bytes long; an ID is at most 100", len(m.ID))
 		case m.EvalTokens < 0 || m.EvalDurationMs < 0:
 			return store.Conversation{}, problemf(at, "has negative token counts or durations")
+		case len(m.Images) > maxImages:
+			return store.Conversation{}, problemf(at+".images", "has %d pictures; at most %d go with one message", len(m.Images), maxImages)
+		}
+		var images store.Images
+		for j, im := range m.Images {
+			if len(im.Data) == 0 || len(im.Data) > maxImageBytes || !strings.HasPrefix(im.MediaType, "image/") {
+				return store.Conversation{}, problemf(fmt.Sprintf("%s.images[%d]", at, j), "is not a picture of at most %d bytes", maxImageBytes)
+			}
+			images = append(images, store.Image{MediaType: im.MediaType, Data: im.Data})
 		}
 		out.Messages[i] = store.Message{
-			ID: m.ID, Role: m.Role, Content: m.Content, Status: m.Status, Error: m.Error, Model: m.Model,
+			ID: m.ID, Role: m.Role, Content: m.Content, Images: images, Status: m.Status, Error: m.Error, Model: m.Model,
 			EvalTokens: m.EvalTokens, EvalDurationMs: m.EvalDurationMs, CreatedAt: m.CreatedAt, UpdatedAt: m.UpdatedAt,
 		}
 	}

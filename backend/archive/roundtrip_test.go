@@ -37,8 +37,8 @@ func fillHistory(t *testing.T, st *store.Store) {
 				{Role: store.RoleUser, Content: "and then?"},
 				{Role: store.RoleAssistant, Content: "partial", Status: store.StatusStopped},
 			}},
-		{Title: "Failed", Messages: []store.Message{
-			{Role: store.RoleUser, Content: "q"},
+		{Title: "Failed", EndpointID: "work-server", Messages: []store.Message{
+			{Role: store.RoleUser, Content: "q", Images: store.Images{{MediaType: "image/png", Data: []byte("\x89PNG\r\n\x1a\nnot really")}}},
 			{Role: store.RoleAssistant, Status: store.StatusError, Error: "Ollama is not running at http://127.0.0.1:11434"},
 			{Role: store.RoleAssistant, Content: "cut", Status: store.StatusInterrupted},
 		}},
@@ -74,6 +74,11 @@ func TestJSONRoundTripIsIdentical(t *testing.T) {
 	first, n := export(t, a, ExportOptions{Format: FormatJSON})
 	if n != 4 {
 		t.Fatalf("exported %d conversations, want 4", n)
+	}
+	for _, want := range []string{`"endpointId":"work-server"`, `"images":[{"mediaType":"image/png","data":"`, `"temperature":0.7`, `"status":"interrupted"`} {
+		if !strings.Contains(first, want) {
+			t.Errorf("the export lacks %s", want)
+		}
 	}
 	if !json.Valid([]byte(first)) {
 		t.Fatalf("the export is not valid JSON:\n%s", first)
