@@ -53,6 +53,15 @@ func TestChatReloadMidReply(t *testing.T) {
 		t.Errorf("the page shows a reply that differs from the stored one:\npage:   %s\nstored: %s", done.Text, c.Messages[1].Content)
 	}
 
+	// The file holds the same text the API serves.
+	stored, err := dbMessages(a.dbPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(stored) != 2 || stored[1].Status != "done" || stored[1].Content != c.Messages[1].Content {
+		t.Errorf("the database holds %+v, want the reply done with the content the API serves", stored)
+	}
+
 	b.reload()
 	openConversation(b, id)
 	waitReplyStatus(b, 15*time.Second, "done")

@@ -22,10 +22,10 @@ import (
 // message into it with real X key events, and waits until the reply is in the SQLite history:
 // page → Wails binding → Go → Ollama → events → DB. Then SIGTERM must quit cleanly with code 0.
 func TestDesktopWindow(t *testing.T) {
+	appBinary(t) // first: without CLOUDTOLOCALLLM_BIN the test skips, whatever else is missing
 	requireDisplay(t)
 	xdotool := requireTool(t, "xdotool", "xdotool")
 	importCmd := requireTool(t, "import", "imagemagick")
-	appBinary(t)
 	ol := ollamatest.Start(t)
 	dataDir := t.TempDir()
 	preferModel(t, dataDir, ol.URL, ollamatest.TinyModel)

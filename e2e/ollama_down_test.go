@@ -15,6 +15,7 @@ import (
 //
 // Either way nothing typed is lost and the person is told what is wrong.
 func TestOllamaUnreachable(t *testing.T) {
+	appBinary(t)
 	t.Run("first start, no model", func(t *testing.T) {
 		a, b := openWithoutOllama(t, "")
 		const typed = "Is anyone there?"
