@@ -331,3 +331,13 @@ func trunc(s string, n int) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// kill ends the process with SIGKILL, as a crash or a power cut would, and waits for it.
+func (a *app) kill() {
+	a.t.Helper()
+	a.terminated = true
+	if err := a.cmd.Process.Kill(); err != nil {
+		a.t.Fatalf("kill the app: %v", err)
+	}
+	<-a.exited
+}

@@ -31,6 +31,15 @@ func TestDesktopWindow(t *testing.T) {
 	preferModel(t, dataDir, ol.URL, ollamatest.TinyModel)
 
 	a := startApp(t, appOptions{dataDir: dataDir, ollamaURL: ol.URL})
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		p := filepath.Join(artifactDir(t), "desktop-failure.png")
+		if err := exec.Command(importCmd, "-window", "root", p).Run(); err == nil {
+			t.Logf("screen at the failure: %s", p)
+		}
+	})
 
 	// The window is mapped once xdotool can see it as visible.
 	var win string
@@ -70,6 +79,7 @@ func TestDesktopWindow(t *testing.T) {
 	geo := windowGeometry(t, xdotool, win)
 	xdo(t, xdotool, "windowfocus", win)
 	cx, cy := composerPoint(geo)
+	t.Logf("clicking the composer at (%d,%d) in the %dx%d window", cx, cy, geo.Dx(), geo.Dy())
 	xdo(t, xdotool, "mousemove", "--window", win, strconv.Itoa(cx), strconv.Itoa(cy), "click", "1")
 	const typed = "hello from the desktop"
 	xdo(t, xdotool, "type", "--delay", "30", typed)
@@ -91,7 +101,7 @@ func TestDesktopWindow(t *testing.T) {
 			}
 		}
 		if user == nil {
-			return false, fmt.Sprintf("no user message %q in the history: %+v", typed, ms)
+			return false, fmt.Sprintf("no user message %q in the history (did the click miss the composer?): %+v", typed, ms)
 		}
 		if reply == nil {
 			return false, "the user message has no reply yet"
