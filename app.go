@@ -55,7 +55,8 @@ func (a *App) Call(op string, args json.RawMessage) Response {
 	a.mu.Lock()
 	ctx := a.ctx
 	a.mu.Unlock()
-	res, err := a.core.ops.Call(ctx, api.Local, op, args)
+	// The window's calls may open its file dialogs (history export and import).
+	res, err := a.core.ops.Call(api.WithFilePicker(ctx, dialogs{ctx: ctx}), api.Local, op, args)
 	if err != nil {
 		return Response{Error: err}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/api"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/archive"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/auth"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/events"
@@ -72,7 +73,8 @@ func openCore(log *slog.Logger) (*core, error) {
 		return nil, err
 	}
 	c.auth.OnChange(func(a auth.Account) { c.monitor.SetAccount(a.Summary()) })
-	c.ops = api.NewOps(api.Services{Chat: c.chat, Settings: c.settings, Status: c.monitor, Models: c.ollama, Auth: c.auth})
+	c.ops = api.NewOps(api.Services{Chat: c.chat, Settings: c.settings, Status: c.monitor, Models: c.ollama, Auth: c.auth,
+		Archive: archive.NewService(c.store, func(name string, data any) { c.bus.Publish(name, data) })})
 	go c.monitor.Run(ctx)
 	go c.chat.RunPurge(ctx)
 	// Reading the saved sign-in may wait for the person to unlock the keyring: never on startup's path.

@@ -67,6 +67,7 @@ func NewServer(ops *Ops, bus *events.Bus, opts ServerOptions) (*Server, error) {
 		writeError(w, newError(http.StatusMethodNotAllowed, "bad_request", "operations are called with POST", ""))
 	})
 	s.mux.HandleFunc("GET /api/events", s.handleEvents)
+	s.registerTransfer()
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, newError(http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path, ""))
 	})

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"sort"
 
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/archive"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/auth"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
@@ -37,6 +38,8 @@ type Services struct {
 		Models(ctx context.Context) ([]llm.Model, error)
 	}
 	Auth *auth.Service // nil: no sign-in operations
+	// Archive exports and imports history (history_ops.go, transfer.go); nil: neither.
+	Archive *archive.Service
 }
 
 type op struct {
@@ -47,6 +50,9 @@ type op struct {
 // Ops is the operation registry.
 type Ops struct {
 	ops map[string]op
+	// For the file transfers, which are HTTP endpoints rather than operations.
+	chat    *chat.Service
+	archive *archive.Service
 }
 
 // NewOps registers every operation over s.

@@ -37,8 +37,12 @@ const (
 	maxTitleRunes = 200
 )
 
-// ErrInvalid marks every import error caused by the file rather than by the app.
-var ErrInvalid = errors.New("cannot import this file")
+// ErrInvalid marks every import error caused by the file rather than by the app; ErrTooLarge
+// (also an ErrInvalid) a file over MaxFileBytes.
+var (
+	ErrInvalid  = errors.New("cannot import this file")
+	ErrTooLarge = errors.New("the file is too large to import")
+)
 
 // Error is a file that cannot be imported: what is wrong, and where.
 type Error struct {
@@ -46,6 +50,7 @@ type Error struct {
 	Line, Column int    // 1-based; 0 when the place is a whole value or unknown
 	Path         string // the value that is wrong, e.g. conversations[3].messages[1].role
 	Problem      string
+	tooLarge     bool
 }
 
 func (e *Error) Error() string {
@@ -70,8 +75,10 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is makes every Error an ErrInvalid.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
+// Is makes every Error an ErrInvalid, and one about the file's size an ErrTooLarge.
+func (e *Error) Is(target error) bool {
+	return target == ErrInvalid || (target == ErrTooLarge && e.tooLarge)
+}
 
 // ImportResult says what an import did.
 type ImportResult struct {

@@ -212,7 +212,7 @@ func TestFileLimit(t *testing.T) {
 	st := openStore(t)
 	_, err := importWith(context.Background(), r, "many.json", st, limits{file: 1 << 20, value: 64 << 10})
 	var e *Error
-	if !errors.As(err, &e) || !strings.Contains(e.Problem, "larger than 1 MiB") {
+	if !errors.As(err, &e) || !strings.Contains(e.Problem, "larger than 1 MiB") || !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("Import = %v, want the file limit", err)
 	}
 	if r.read > 1<<20+64<<10 {

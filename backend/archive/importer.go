@@ -376,7 +376,9 @@ func (d *decoder) readErr(err error, path string) error {
 	var se *json.SyntaxError
 	switch {
 	case errors.Is(err, errFileTooLarge):
-		return d.fail(-1, "", "the file is larger than "+mib(d.lim.file))
+		e := d.fail(-1, "", "the file is larger than "+mib(d.lim.file))
+		e.(*Error).tooLarge = true
+		return e
 	case errors.Is(err, errValueTooLarge):
 		return d.fail(-1, path, fmt.Sprintf("more than %s without the end of a value", mib(d.lim.value)))
 	case errors.As(err, &se):

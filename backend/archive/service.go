@@ -16,20 +16,18 @@ import (
 // clients reload the list (the same event the chat service sends after delete all).
 const EventHistoryChanged = "history.changed"
 
-// Publisher is the event bus.
-type Publisher interface {
-	Publish(name string, data any)
-}
+// Publish sends an event to clients (the event bus's Publish).
+type Publish func(name string, data any)
 
 // Service exports and imports the history of one store and tells clients when an import changed
 // it.
 type Service struct {
 	st  *store.Store
-	pub Publisher
+	pub Publish
 }
 
 // NewService returns the service over st; pub may be nil.
-func NewService(st *store.Store, pub Publisher) *Service {
+func NewService(st *store.Store, pub Publish) *Service {
 	return &Service{st: st, pub: pub}
 }
 
@@ -43,7 +41,7 @@ func (s *Service) Export(ctx context.Context, w io.Writer, o ExportOptions) (int
 func (s *Service) Import(ctx context.Context, r io.Reader, name string) (ImportResult, error) {
 	res, err := Import(ctx, r, name, s.st)
 	if err == nil && res.Conversations > 0 && s.pub != nil {
-		s.pub.Publish(EventHistoryChanged, struct {
+		s.pub(EventHistoryChanged, struct {
 			Reason string `json:"reason"`
 		}{"imported"})
 	}

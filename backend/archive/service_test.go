@@ -44,7 +44,7 @@ func TestServiceFiles(t *testing.T) {
 	}
 
 	rec := &recorder{}
-	dst := NewService(openStore(t), rec)
+	dst := NewService(openStore(t), rec.Publish)
 	res, err := dst.ImportFile(ctx, path)
 	if err != nil || res.Conversations != 4 {
 		t.Fatalf("ImportFile = %+v, %v", res, err)
