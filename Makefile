@@ -46,7 +46,7 @@ test-e2e: build ollama
 ## bench: the numbers in docs/PERFORMANCE.md
 bench: build ollama
 	CLOUDTOLOCALLLM_BIN=$(CURDIR)/$(BIN) xvfb-run -a -s "-screen 0 1280x800x24" \
-		dbus-run-session -- go run -tags $(GO_TAGS) ./bench
+		dbus-run-session -- go run -tags $(GO_TAGS) ./bench -doc docs/PERFORMANCE.md $(BENCH_ARGS)
 
 deps: $(CACHE)/apt.stamp frontend/node_modules/.stamp
 
