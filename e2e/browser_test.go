@@ -195,17 +195,26 @@ func (b *browser) saveScreenshot(name string) {
 
 // artifactDir is where a test leaves files worth looking at. It outlives the test (t.TempDir
 // would be removed) so that a failure can be inspected: under $E2E_ARTIFACTS if set, else /tmp.
+// A test's directory is emptied the first time the run uses it, so nothing stale from an earlier
+// run is mistaken for this one's.
 func artifactDir(t *testing.T) string {
 	root := os.Getenv("E2E_ARTIFACTS")
 	if root == "" {
 		root = filepath.Join(os.TempDir(), "cloudtolocalllm-e2e")
 	}
 	d := filepath.Join(root, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()))
+	if _, seen := artifactDirs.LoadOrStore(d, true); !seen {
+		if err := os.RemoveAll(d); err != nil {
+			t.Fatalf("artifacts: %v", err)
+		}
+	}
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		t.Fatalf("artifacts: %v", err)
 	}
 	return d
 }
+
+var artifactDirs sync.Map // directories this run has emptied
 
 // jsString quotes s as a JavaScript string literal (JSON is a subset of JavaScript).
 func jsString(s string) string {
