@@ -80,13 +80,15 @@ func (m *Monitor) Get() Status {
 	return m.current
 }
 
-// Watch returns a channel that holds the latest status after every change, and a function that
-// stops watching. The channel keeps only the newest value: a slow reader skips intermediate
-// states instead of holding up the monitor, and always ends on the current one.
+// Watch returns a channel that holds the current status at once and the latest one after every
+// change, and a function that stops watching. The channel keeps only the newest value: a slow
+// reader skips intermediate states instead of holding up the monitor, and always ends on the
+// current one. Starting with the current status leaves no gap between reading it and watching.
 func (m *Monitor) Watch() (<-chan Status, func()) {
 	c := make(chan Status, 1)
 	m.mu.Lock()
 	m.watchers[c] = struct{}{}
+	c <- m.current
 	m.mu.Unlock()
 	return c, func() {
 		m.mu.Lock()
@@ -130,7 +132,13 @@ func (m *Monitor) update(change func(*Status)) Status {
 	if next.sameAs(prev) {
 		return next
 	}
-	m.log.Info("status changed", "overall", next.Overall, "ollama", next.Ollama.State, "url", next.Ollama.URL,
+	// The tokens/s figure changes every second while a reply streams; only state changes are
+	// worth a line in the log at the default level.
+	level := slog.LevelDebug
+	if next.Overall != prev.Overall || next.Ollama.State != prev.Ollama.State || next.Account.State != prev.Account.State || next.Relay.State != prev.Relay.State {
+		level = slog.LevelInfo
+	}
+	m.log.Log(context.Background(), level, "status changed", "overall", next.Overall, "ollama", next.Ollama.State, "url", next.Ollama.URL,
 		"version", next.Ollama.Version, "generating", next.Ollama.Generating, "account", next.Account.State,
 		"relay", next.Relay.State, "remoteSessions", next.RemoteSessions, "error", next.Ollama.Error)
 	m.bus.Publish(EventChanged, next)
