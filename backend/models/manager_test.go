@@ -24,8 +24,8 @@ import (
 type noKeys struct{}
 
 func (noKeys) Get(context.Context, string) (string, error) { return "", secrets.ErrNotFound }
-func (noKeys) Set(context.Context, string, string) error    { return errors.New("no keys in this test") }
-func (noKeys) Delete(context.Context, string) error         { return nil }
+func (noKeys) Set(context.Context, string, string) error   { return errors.New("no keys in this test") }
+func (noKeys) Delete(context.Context, string) error        { return nil }
 
 type rig struct {
 	srv   *ollamatest.Server
