@@ -103,6 +103,11 @@ func NewOps(s Services) *Ops {
 	reg("chat.send", true, handle(func(ctx context.Context, a chat.SendParams) (conversationResult, error) {
 		if a.ConversationID == "" && a.Model == "" {
 			a.Model = s.Settings.Get().DefaultModel
+			// With nothing chosen and Ollama down, the missing model is a symptom: name the cause.
+			if o := s.Status.Get().Ollama; a.Model == "" && o.State == status.Unreachable {
+				return conversationResult{}, newError(http.StatusServiceUnavailable, "ollama_unreachable",
+					"Ollama is not reachable at "+o.URL+", so there is no model to answer.", o.Hint)
+			}
 		}
 		c, err := s.Chat.Send(ctx, a)
 		return conversationResult{Conversation: c}, err

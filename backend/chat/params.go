@@ -83,8 +83,15 @@ const (
 )
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+	return invalidError(fmt.Sprintf(format, args...))
 }
+
+// invalidError counts as ErrInvalid but reads as its own words: the person sees the message, and
+// "invalid request:" in front of it would tell them nothing.
+type invalidError string
+
+func (e invalidError) Error() string        { return string(e) }
+func (e invalidError) Is(target error) bool { return target == ErrInvalid }
 
 // inputError is a store error caused by what the caller asked for (a bad search, a forged
 // cursor, a tag too long): it keeps the store's words and counts as ErrInvalid.
