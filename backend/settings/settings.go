@@ -25,6 +25,10 @@ type Settings struct {
 	StartMinimized bool `json:"startMinimized"`
 	// Notifications turns desktop notifications about connection changes on or off.
 	Notifications bool `json:"notifications"`
+	// RemoteModelChanges lets a browser far away (the web build through the relay) pull and
+	// delete models. Off by default: downloading gigabytes or removing a model is for the
+	// person at the desktop unless they say otherwise, and only they can say it.
+	RemoteModelChanges bool `json:"remoteModelChanges"`
 }
 
 // Patch changes some settings; nil fields stay as they are.
@@ -34,6 +38,8 @@ type Patch struct {
 	Theme          *string `json:"theme"`
 	StartMinimized *bool   `json:"startMinimized"`
 	Notifications  *bool   `json:"notifications"`
+	// RemoteModelChanges may only be changed on the desktop itself (the API refuses it remotely).
+	RemoteModelChanges *bool `json:"remoteModelChanges"`
 }
 
 // defaults are the settings of a new install. Saved settings are read over them, so a setting
@@ -129,6 +135,9 @@ func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
 	}
 	if p.Notifications != nil {
 		next.Notifications = *p.Notifications
+	}
+	if p.RemoteModelChanges != nil {
+		next.RemoteModelChanges = *p.RemoteModelChanges
 	}
 	raw, err := json.Marshal(next)
 	if err != nil {

@@ -136,3 +136,25 @@ func TestTraySettings(t *testing.T) {
 		})
 	}
 }
+
+// TestRemoteModelChanges: off for a new install and for settings saved before it existed; a patch
+// turns it on and it persists.
+func TestRemoteModelChanges(t *testing.T) {
+	ctx := context.Background()
+	old := mapStorage{"settings": `{"ollamaUrl":"","defaultModel":"tiny","theme":"dark"}`}
+	s, err := New(ctx, old, events.NewBus(10), "http://127.0.0.1:11434")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Get().RemoteModelChanges {
+		t.Fatal("remote model changes are on for settings saved before the setting existed")
+	}
+	on := true
+	if got, err := s.Update(ctx, Patch{RemoteModelChanges: &on}); err != nil || !got.RemoteModelChanges {
+		t.Fatalf("Update = %+v, %v", got, err)
+	}
+	again, err := New(ctx, old, events.NewBus(10), "")
+	if err != nil || !again.Get().RemoteModelChanges || again.Get().Theme != "dark" {
+		t.Fatalf("after a restart: %+v, %v", again.Get(), err)
+	}
+}
