@@ -124,6 +124,9 @@ func TestSettersPublishEachChangeOnce(t *testing.T) {
 func TestWatchHoldsTheNewest(t *testing.T) {
 	m := newTestMonitor(&flaky{version: "1"}, events.NewBus(16))
 	c, stop := m.Watch()
+	if got := <-c; got != m.Get() {
+		t.Fatalf("the watcher starts with %+v, not the current %+v", got, m.Get())
+	}
 	m.SetRemoteSessions(1)
 	m.SetRemoteSessions(2)
 	m.SetRemoteSessions(3) // the reader was not looking: it gets the latest, not a backlog

@@ -44,6 +44,7 @@ type Monitor struct {
 	log    *slog.Logger
 	iv     Intervals
 	wake   chan struct{}
+	since  uint64 // the bus event replies are followed from: none is missed before Run
 
 	mu       sync.Mutex
 	current  Status
@@ -62,6 +63,7 @@ func NewMonitor(server Server, url func() string, bus *events.Bus, log *slog.Log
 		log:      log,
 		iv:       iv,
 		wake:     make(chan struct{}, 1),
+		since:    bus.Seq(),
 		watchers: map[chan Status]struct{}{},
 		current: Status{
 			Ollama:  Ollama{State: Checking, URL: url()},

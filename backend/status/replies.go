@@ -101,7 +101,7 @@ func (r *replies) rate(now time.Time) float64 {
 // ctx ends. While nothing streams it sleeps on the subscription: no timer runs.
 func (m *Monitor) followReplies(ctx context.Context) {
 	r := &replies{live: map[string]*reply{}}
-	since := m.bus.Seq()
+	since := m.since
 	var tick *time.Ticker
 	var tickC <-chan time.Time
 	defer func() {

@@ -265,3 +265,37 @@ func (it *Item) menuPath(ctx context.Context) (dbus.ObjectPath, error) {
 	}
 	return p, nil
 }
+
+// Changes returns a channel that receives a value whenever the item says it changed: a property
+// (ToolTip, IconPixmap, …) or a new icon, title or status. stop ends it.
+func (it *Item) Changes() (c <-chan struct{}, stop func(), err error) {
+	opts := []dbus.MatchOption{dbus.WithMatchSender(it.Dest), dbus.WithMatchObjectPath(it.Path)}
+	if err := it.conn.AddMatchSignal(opts...); err != nil {
+		return nil, nil, fmt.Errorf("follow the tray item's changes: %w", err)
+	}
+	sig := make(chan *dbus.Signal, 64)
+	it.conn.Signal(sig)
+	out := make(chan struct{}, 1)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case s := <-sig:
+				if s == nil || s.Path != it.Path {
+					continue
+				}
+				select {
+				case out <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
+	return out, func() {
+		close(done)
+		it.conn.RemoveSignal(sig)
+		it.conn.RemoveMatchSignal(opts...)
+	}, nil
+}
