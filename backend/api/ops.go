@@ -15,7 +15,9 @@ import (
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/archive"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/auth"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/endpoints"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/models"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/settings"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/status"
 )
@@ -40,6 +42,10 @@ type Services struct {
 	Auth *auth.Service // nil: no sign-in operations
 	// Archive exports and imports history (history_ops.go, transfer.go); nil: neither.
 	Archive *archive.Service
+	// Endpoints and Manager are the model servers and the model manager (models_ops.go); with
+	// both set, models.list lists any server, cached. nil: the single-server models.list above.
+	Endpoints *endpoints.Registry
+	Manager   *models.Manager
 }
 
 type op struct {
@@ -94,6 +100,10 @@ func NewOps(s Services) *Ops {
 		if p.OllamaURL != nil && callerFrom(ctx) == Remote {
 			return settings.Settings{}, newError(http.StatusForbidden, "forbidden", "the Ollama address can only be changed on the desktop itself", "")
 		}
+		// Otherwise a remote caller could grant itself the right to pull and delete models.
+		if p.RemoteModelChanges != nil && callerFrom(ctx) == Remote {
+			return settings.Settings{}, newError(http.StatusForbidden, "forbidden", "whether a browser may pull and delete models can only be changed on the desktop itself", "")
+		}
 		return s.Settings.Update(ctx, p)
 	}))
 
@@ -136,6 +146,9 @@ func NewOps(s Services) *Ops {
 		c, err := s.Chat.Edit(ctx, a.MessageID, a.Content)
 		return conversationResult{Conversation: c}, err
 	}))
+	if s.Endpoints != nil && s.Manager != nil {
+		o.registerModels(s)
+	}
 	return o
 }
 
