@@ -149,3 +149,38 @@ func TestRunFollowsReplies(t *testing.T) {
 		t.Fatal("a failed reply did not trigger a check")
 	}
 }
+
+func TestDeltaMessageID(t *testing.T) {
+	tests := []struct {
+		name string
+		data any
+		want string
+	}{
+		{"as the chat service sends it", map[string]any{"conversationId": "c1", "messageId": "m1", "index": 3, "delta": "hi"}, "m1"},
+		{"a delta that quotes the key", map[string]any{"conversationId": "c1", "delta": `{"messageId":"evil"}`, "messageId": "m2"}, "m2"},
+		{"no id", map[string]any{"delta": "x"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, err := json.Marshal(tt.data) // maps marshal with sorted keys: delta comes first
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := string(deltaMessageID(raw)); got != tt.want {
+				t.Fatalf("deltaMessageID(%s) = %q, want %q", raw, got, tt.want)
+			}
+		})
+	}
+}
+
+// BenchmarkApplyDelta is the monitor's cost per streamed token.
+func BenchmarkApplyDelta(b *testing.B) {
+	r := &replies{live: map[string]*reply{"01JDXAMPLEMESSAGEID00000000": {}}}
+	raw, _ := json.Marshal(map[string]any{"conversationId": "01JDXAMPLECONVERSATION00000", "messageId": "01JDXAMPLEMESSAGEID00000000", "index": 7, "delta": " word"})
+	ev := events.Event{Name: "message.delta", Data: raw}
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		r.apply(ev, now)
+	}
+}
