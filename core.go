@@ -10,8 +10,10 @@ import (
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/archive"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/auth"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/endpoints"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/events"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/models"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/secrets"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/settings"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/status"
@@ -32,8 +34,11 @@ type core struct {
 	monitor  *status.Monitor
 	chat     *chat.Service
 	auth     *auth.Service
-	ops      *api.Ops
-	stop     context.CancelFunc
+	// endpoints are the model servers (this machine's Ollama first); models manages their models.
+	endpoints *endpoints.Registry
+	models    *models.Manager
+	ops       *api.Ops
+	stop      context.CancelFunc
 }
 
 // openCore opens the history and starts the background work (generations, the status monitor),
@@ -59,13 +64,22 @@ func openCore(log *slog.Logger) (*core, error) {
 		return nil, fmt.Errorf("connect to Ollama: %w", err)
 	}
 	c.monitor = status.NewMonitor(c.ollama, c.ollama.BaseURL, c.bus, log, status.DefaultIntervals())
+	c.endpoints, err = endpoints.New(ctx, endpoints.Options{Storage: c.store, Keys: secrets.NewKeyring(auth.KeyringService),
+		Bus: c.bus, Local: c.ollama, Log: log.With("part", "endpoints")})
+	if err != nil {
+		c.close()
+		return nil, err
+	}
 	c.settings.OnChange(func(settings.Settings) {
 		if err := c.ollama.SetBaseURL(c.settings.OllamaURL()); err != nil {
 			log.Warn("ollama address not applied", "error", err)
 		}
 		c.monitor.Poke()
+		c.endpoints.Poke()
 	})
-	c.chat = chat.New(ctx, c.store, c.ollama, c.bus, log, chat.WithAutoTitles(titleTimeout))
+	// Replies go through the server list: each to the server its conversation uses.
+	c.chat = chat.New(ctx, c.store, c.endpoints, c.bus, log, chat.WithAutoTitles(titleTimeout))
+	c.models = models.New(ctx, c.endpoints, c.store, c.bus, log.With("part", "models"))
 	c.auth, err = auth.New(ctx, auth.Options{Settings: c.store, Secrets: secrets.NewKeyring(auth.KeyringService),
 		Publish: func(name string, data any) { c.bus.Publish(name, data) }, Log: log.With("part", "auth")})
 	if err != nil {
@@ -74,8 +88,11 @@ func openCore(log *slog.Logger) (*core, error) {
 	}
 	c.auth.OnChange(func(a auth.Account) { c.monitor.SetAccount(a.Summary()) })
 	c.ops = api.NewOps(api.Services{Chat: c.chat, Settings: c.settings, Status: c.monitor, Models: c.ollama, Auth: c.auth,
-		Archive: archive.NewService(c.store, func(name string, data any) { c.bus.Publish(name, data) })})
+		Archive:   archive.NewService(c.store, func(name string, data any) { c.bus.Publish(name, data) }),
+		Endpoints: c.endpoints, Manager: c.models})
 	go c.monitor.Run(ctx)
+	go c.endpoints.Run(ctx)
+	go c.models.FollowReplies(ctx)
 	go c.chat.RunPurge(ctx)
 	// Reading the saved sign-in may wait for the person to unlock the keyring: never on startup's path.
 	go c.auth.Restore(ctx)
