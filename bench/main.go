@@ -43,9 +43,12 @@ type config struct {
 	floor     bool        // also measure bench/floor, an empty window on the same stack
 	also      [][2]string // more builds of the app to measure beside it: name, binary
 	strict    bool        // exit 2 when a target is missed
+
+	historyCache string // where the generated big history is cached (history_gen.go)
+	historyRuns  int    // repetitions of each history measurement
 }
 
-var benchmarks = []string{"stream", "start", "memory", "size"}
+var benchmarks = []string{"stream", "start", "memory", "size", "history"}
 
 func main() {
 	var c config
@@ -82,6 +85,8 @@ func main() {
 	})
 	flag.BoolVar(&c.strict, "strict", false, "exit with status 2 when a target is missed (for a gate; by default a miss is reported, not an error)")
 	flag.StringVar(&c.shots, "shots", "", "save the first-paint screenshot of each cold start (PNG) in this directory")
+	flag.StringVar(&c.historyCache, "history-cache", ".cache/bench", "where the generated 1M-message history is kept between runs")
+	flag.IntVar(&c.historyRuns, "history-runs", 30, "times each search (and each opening of the long conversation) is measured")
 	flag.Parse()
 	c.only = map[string]bool{}
 	for _, name := range strings.Split(*only, ",") {
@@ -97,7 +102,7 @@ func main() {
 	if c.runs < 1 || c.pacedRuns < 1 || c.startRuns < 1 || c.tokens < 2 {
 		fatalf("-runs, -paced-runs, -start-runs must be ≥ 1 and -tokens ≥ 2")
 	}
-	if c.wants("stream") || c.wants("start") || c.wants("memory") {
+	if c.wants("stream") || c.wants("start") || c.wants("memory") || c.wants("history") {
 		if c.bin == "" {
 			fatalf("no binary to measure: set CLOUDTOLOCALLLM_BIN or -bin (make bench does), or run only -only size")
 		}
@@ -120,6 +125,9 @@ func main() {
 	}
 	if c.wants("start") || c.wants("memory") {
 		step(r, "desktop cold start and idle memory", func() error { return benchDesktop(c, r) })
+	}
+	if c.wants("history") {
+		step(r, "big history", func() error { return benchHistory(c, r) })
 	}
 	table := r.markdown()
 	fmt.Println()
