@@ -124,9 +124,11 @@ func modelErrors(f func(context.Context, json.RawMessage) (any, error)) func(con
 			return nil, newError(http.StatusConflict, "conflict", err.Error(), "")
 		case errors.Is(err, llm.ErrUnauthorized):
 			return nil, newError(http.StatusBadGateway, "unauthorized_key", err.Error(), "Check the server's API key in Settings → Servers.")
-		case errors.Is(err, secrets.ErrLocked), errors.Is(err, secrets.ErrUnavailable):
+		case errors.Is(err, secrets.ErrLocked):
+			return nil, newError(http.StatusServiceUnavailable, "keyring_locked", err.Error(), "Unlock the keyring, then try again.")
+		case errors.Is(err, secrets.ErrUnavailable):
 			return nil, newError(http.StatusServiceUnavailable, "keyring_unavailable", err.Error(),
-				"Unlock the keyring (or start the desktop session's keyring), then try again.")
+				"There is no keyring in this session; a server that needs an API key cannot be saved here.")
 		case errors.Is(err, llm.ErrModelNotFound):
 			return nil, newError(http.StatusNotFound, "model_not_found", err.Error(), "Check the name; the model library lists what can be pulled.")
 		}

@@ -80,7 +80,7 @@ func TestModelOpsWhoMayDoWhat(t *testing.T) {
 		{"remote may not remove a server", Remote, "endpoints.remove", `{"id":"ep-1"}`, "forbidden"},
 		{"local delete needs confirm", Local, "models.delete", `{"name":"tiny"}`, "bad_request"},
 		{"local bad server", Local, "endpoints.add", `{"name":"x","kind":"gopher","url":"10.0.0.2"}`, "bad_request"},
-		{"keyring locked", Local, "endpoints.add", `{"name":"x","kind":"openai","url":"http://10.0.0.2/v1","apiKey":"k"}`, "keyring_unavailable"},
+		{"keyring locked", Local, "endpoints.add", `{"name":"x","kind":"openai","url":"http://10.0.0.2/v1","apiKey":"k"}`, "keyring_locked"},
 		{"unknown server", Local, "models.running", `{"endpointId":"ep-gone"}`, "not_found"},
 		{"remote looks", Remote, "models.pulls", `{}`, ""},
 		{"remote lists servers", Remote, "endpoints.list", `{}`, ""},
