@@ -71,6 +71,15 @@ func TestOpenAICompatible(t *testing.T) {
 		}
 	})
 
+	t.Run("a picture goes as an image_url part the server accepts", func(t *testing.T) {
+		req := userSays(ollamatest.TinyModel, "what is this?")
+		req.Messages[0].Images = []llm.Image{{MediaType: "image/png", Data: onePixelPNG}}
+		var b strings.Builder
+		if _, err := p.Chat(ctx, req, func(d string) error { b.WriteString(d); return nil }); err != nil || b.Len() == 0 {
+			t.Fatalf("Chat with a picture = %q, %v", b.String(), err)
+		}
+	})
+
 	t.Run("temperature 0 reaches the model", func(t *testing.T) {
 		zero := 0.0
 		reply := func() string {
@@ -244,3 +253,7 @@ func keyGate(t *testing.T, upstream, key string) *gate {
 	g.url = s.URL
 	return g
 }
+
+// onePixelPNG is a real 1×1 PNG.
+var onePixelPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" +
+	"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
