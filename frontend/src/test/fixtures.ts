@@ -63,6 +63,7 @@ export function settings(over: Partial<Settings> = {}): Settings {
     theme: 'system',
     startMinimized: false,
     notifications: true,
+    remoteModelChanges: false,
     ...over,
   };
 }

@@ -5,9 +5,17 @@ import type {
   Conversation,
   ConversationParams,
   ConversationSummary,
+  ContextEstimate,
   Diagnosis,
+  Endpoint,
+  EndpointParams,
+  Image,
   Message,
   Model,
+  ModelDetails,
+  ModelList,
+  PullJob,
+  RunningModel,
   Settings,
   SignInStarted,
   SignOutResult,
@@ -24,6 +32,31 @@ export function createApi(t: Transport) {
     },
     models: {
       list: async () => (await t.call<{ models: Model[] }>('models.list', {})).models,
+      /** One server's models, cached: stale when the server could not be asked just now. */
+      listOn: (endpointId: string) => t.call<ModelList>('models.list', { endpointId }),
+      details: (endpointId: string, name: string) => t.call<ModelDetails>('models.details', { endpointId, name }),
+      running: async (endpointId: string) =>
+        (await t.call<{ models: RunningModel[] }>('models.running', { endpointId })).models,
+      unload: (endpointId: string, name: string) => t.call<Record<string, never>>('models.unload', { endpointId, name }),
+      pull: (endpointId: string, name: string, insecure = false) =>
+        t.call<PullJob>('models.pull', { endpointId, name, ...(insecure ? { insecure } : {}) }),
+      pulls: async () => (await t.call<{ jobs: PullJob[] }>('models.pulls', {})).jobs,
+      cancelPull: (id: string) => t.call<PullJob>('models.cancelPull', { id }),
+      delete: (endpointId: string, name: string) =>
+        t.call<Record<string, never>>('models.delete', { endpointId, name, confirm: true }),
+    },
+    endpoints: {
+      list: async () => (await t.call<{ endpoints: Endpoint[] }>('endpoints.list', {})).endpoints,
+      check: async () => (await t.call<{ endpoints: Endpoint[] }>('endpoints.check', {})).endpoints,
+      /** Desktop only, as are update and remove. */
+      add: (p: EndpointParams) => t.call<Endpoint>('endpoints.add', p),
+      update: (id: string, changes: { name?: string; url?: string; apiKey?: string }) =>
+        t.call<Endpoint>('endpoints.update', { id, ...changes }),
+      remove: (id: string) => t.call<Record<string, never>>('endpoints.remove', { id }),
+    },
+    context: {
+      estimate: (conversationId: string, draft = '', draftImages = 0) =>
+        t.call<ContextEstimate>('context.estimate', { conversationId, draft, draftImages }),
     },
     settings: {
       get: () => t.call<Settings>('settings.get', {}),
@@ -51,7 +84,13 @@ export function createApi(t: Transport) {
       delete: (id: string) => t.call<Record<string, never>>('conversations.delete', { id }),
     },
     chat: {
-      send: async (args: { conversationId?: string; model?: string; content: string }) =>
+      send: async (args: {
+        conversationId?: string;
+        model?: string;
+        endpointId?: string;
+        content: string;
+        images?: Image[];
+      }) =>
         (await t.call<{ conversation: Conversation }>('chat.send', args)).conversation,
       stop: (conversationId: string) => t.call<Record<string, never>>('chat.stop', { conversationId }),
       retry: async (messageId: string) =>

@@ -12,6 +12,8 @@ export interface Message {
   status: MessageStatus;
   error?: string;
   model?: string;
+  /** Pictures the person attached, for vision models. */
+  images?: Image[];
   evalTokens?: number;
   evalDurationMs?: number;
   createdAt: string;
@@ -20,10 +22,18 @@ export interface Message {
   chunks?: number;
 }
 
+export interface Image {
+  mediaType: string;
+  /** base64 */
+  data: string;
+}
+
 export interface ConversationSummary {
   id: string;
   title: string;
   model: string;
+  /** The model server it uses; absent: this computer's Ollama. */
+  endpointId?: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -54,6 +64,99 @@ export interface Settings {
   startMinimized: boolean;
   /** Desktop notifications about connection changes. */
   notifications: boolean;
+  /** A browser far away may pull and delete models (only the desktop may change this). */
+  remoteModelChanges: boolean;
+}
+
+// --- models and servers (docs/API.md "Models and servers") ---------------------------------
+
+export type EndpointKind = 'ollama' | 'openai';
+
+export interface Endpoint {
+  id: string;
+  name: string;
+  kind: EndpointKind;
+  url: string;
+  hasKey: boolean;
+  /** This computer's Ollama: not removable, its address is a setting. */
+  local: boolean;
+  /** Pull, delete, unload and details work (Ollama). */
+  manageable: boolean;
+  state: 'checking' | 'reachable' | 'unreachable';
+  version?: string;
+  error?: string;
+  checkedAt?: string;
+  models: Model[];
+  modelsAt?: string;
+  stale: boolean;
+}
+
+export interface ModelList {
+  endpointId: string;
+  models: Model[];
+  fetchedAt?: string;
+  stale: boolean;
+  error?: string;
+}
+
+export interface ModelDetails {
+  name: string;
+  family?: string;
+  families?: string[];
+  parameterSize?: string;
+  quantization?: string;
+  format?: string;
+  parameters?: string;
+  template?: string;
+  system?: string;
+  license?: string;
+  contextLength?: number;
+  numCtx?: number;
+  capabilities?: string[];
+  modifiedAt?: string;
+}
+
+export interface RunningModel {
+  name: string;
+  size: number;
+  sizeVram: number;
+  family?: string;
+  parameterSize?: string;
+  quantization?: string;
+  expiresAt: string;
+}
+
+export interface PullJob {
+  id: string;
+  endpointId: string;
+  model: string;
+  state: 'pulling' | 'done' | 'error' | 'cancelled';
+  phase?: string;
+  completed: number;
+  total: number;
+  bytesPerSecond: number;
+  /** -1 until the speed is known. */
+  secondsLeft: number;
+  error?: string;
+  startedAt: string;
+  finishedAt?: string;
+}
+
+export interface ContextEstimate {
+  tokens: number;
+  window: number;
+  windowFrom: 'conversation' | 'model' | 'default' | 'unknown';
+  modelMax?: number;
+  level: 'ok' | 'near' | 'over' | 'unknown';
+  suggestedNumCtx?: number;
+  message?: string;
+}
+
+export interface EndpointParams {
+  name: string;
+  kind: EndpointKind;
+  url: string;
+  apiKey?: string;
 }
 
 export interface OllamaStatus {
@@ -216,6 +319,9 @@ export type BackendEvent =
   | { seq: number; name: 'status.changed'; data: Status }
   | { seq: number; name: 'settings.changed'; data: Settings }
   | { seq: number; name: 'account.changed'; data: Account }
+  | { seq: number; name: 'models.pull'; data: PullJob }
+  | { seq: number; name: 'models.changed'; data: { endpointId: string } }
+  | { seq: number; name: 'endpoints.changed'; data: { endpoints: Endpoint[] } }
   | { seq: number; name: 'resync'; data: Record<string, never> };
 
 /** The events that change a conversation's messages. */
