@@ -27,7 +27,7 @@ export interface Banner {
   hint?: string;
 }
 
-export type View = 'chat' | 'settings';
+export type View = 'chat' | 'settings' | 'status';
 
 function summary(c: ConversationSummary): ConversationSummary {
   return { id: c.id, title: c.title, model: c.model, createdAt: c.createdAt, updatedAt: c.updatedAt };
