@@ -18,6 +18,19 @@ const (
 	MaxQueryTerms = 16
 )
 
+// minPrefixRunes is the shortest prefix searched for; the index keeps 2- and 3-letter prefixes
+// (migration 4), which is what makes prefix searches fast.
+const minPrefixRunes = 2
+
+// lastWord is the last run of letters and digits in s: the part a * applies to.
+func lastWord(s string) string {
+	f := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	if len(f) == 0 {
+		return ""
+	}
+	return f[len(f)-1]
+}
+
 // queryTerm is one thing to look for: a word, a prefix or a phrase, wanted or excluded.
 type queryTerm struct {
 	text    string
@@ -43,6 +56,10 @@ func ftsQuery(q string) (string, error) {
 	for _, t := range terms {
 		if !hasToken(t.text) {
 			continue // punctuation alone: nothing the index holds
+		}
+		if t.prefix && !t.exclude && utf8.RuneCountInString(lastWord(t.text)) < minPrefixRunes {
+			// One letter and a star matches most of a history: slow, and no help to anyone.
+			return "", fmt.Errorf("%w: type at least %d letters before *", ErrBadQuery, minPrefixRunes)
 		}
 		s := `"` + strings.ReplaceAll(t.text, `"`, `""`) + `"`
 		if t.prefix {

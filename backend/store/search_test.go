@@ -93,6 +93,9 @@ func TestSearchSyntax(t *testing.T) {
 		{"qu* br*", []string{"fox", "fox2"}},          //
 		{"\"\"\"fox\"\"\"", []string{"fox", "fox2"}},  // stray quotes
 		{"-- fox", []string{"fox", "fox2"}},           // a lone dash
+		{"qui*", []string{"fox", "fox2"}},             // 3 letters: the prefix index
+		{"quic*", []string{"fox", "fox2"}},            // 4: no index, same answer
+		{"-q* fox", nil},                              // an excluded short prefix is allowed: both say quick
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -123,6 +126,8 @@ func TestSearchRefusesWhatCannotBeSearched(t *testing.T) {
 		{"invalid UTF-8", "fox \xff\xfe", "UTF-8"},
 		{"too long", strings.Repeat("fox ", 200), "limit"},
 		{"too many terms", strings.Repeat("a ", MaxQueryTerms+1), "at most"},
+		{"one-letter prefix", "fox q*", "at least 2 letters"},
+		{"one-letter prefix in a phrase", `"brown q"*`, "at least 2 letters"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

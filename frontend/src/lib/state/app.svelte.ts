@@ -27,7 +27,7 @@ export interface Banner {
   hint?: string;
 }
 
-export type View = 'chat' | 'settings' | 'status';
+export type View = 'chat' | 'settings' | 'status' | 'models';
 
 function summary(c: ConversationSummary): ConversationSummary {
   return { id: c.id, title: c.title, model: c.model, createdAt: c.createdAt, updatedAt: c.updatedAt };
@@ -72,7 +72,8 @@ export class AppState {
   private refreshAgain = false;
   private nextBannerId = 1;
 
-  constructor(private readonly api: Api) {}
+  /** The backend; screens with state of their own (the model manager) build on it. */
+  constructor(readonly api: Api) {}
 
   /** Starts listening to the backend and loads everything; returns a function that stops. */
   start(): () => void {
