@@ -240,7 +240,8 @@ func streamThroughApp(ctx context.Context, client *http.Client, base string, eve
 	k.sent = time.Now()
 	var res struct {
 		Conversation struct {
-			ID string `json:"id"`
+			ID    string `json:"id"`
+			Title string `json:"title"`
 		} `json:"conversation"`
 	}
 	if err := call(ctx, client, base, "chat.send", map[string]string{"model": ollamatest.FastModel, "content": "Say something long."}, &res); err != nil {
@@ -290,12 +291,60 @@ func streamThroughApp(ctx context.Context, client *http.Client, base string, eve
 				}
 				s, err := k.sample(tokens)
 				s.resp = respAt.Sub(k.sent)
+				if err == nil {
+					titles.wait(events, conv, res.Conversation.Title)
+				}
 				return s, err
 			case "resync":
 				return streamSample{}, errors.New("the server said resync: events were lost")
 			}
 		case <-timeout:
 			return streamSample{}, fmt.Errorf("no message.finished for conversation %s within 60 s (%d tokens seen)", conv, k.tokens)
+		}
+	}
+}
+
+// titleWatch waits, after a new conversation's first reply, for the app to finish naming it:
+// the app then asks the model for a title (a second, short request) and saves it. Measuring the
+// next reply while that runs would time the title request too. If no title comes the first
+// time, the app does not make them (any more) and later replies do not wait.
+type titleWatch struct {
+	checked, seen bool
+	waited        []time.Duration
+}
+
+var titles titleWatch
+
+func (w *titleWatch) wait(events *eventStream, conv, firstTitle string) {
+	if w.checked && !w.seen {
+		return
+	}
+	start := time.Now()
+	timeout := time.After(2 * time.Second)
+	defer func() { w.checked = true }()
+	for {
+		select {
+		case ev, ok := <-events.C:
+			if !ok {
+				return
+			}
+			if ev.name != "conversation.updated" {
+				continue
+			}
+			var c struct {
+				ID    string `json:"id"`
+				Title string `json:"title"`
+			}
+			if json.Unmarshal(ev.data, &c) == nil && c.ID == conv && c.Title != firstTitle {
+				w.seen = true
+				w.waited = append(w.waited, time.Since(start))
+				return
+			}
+		case <-timeout:
+			if !w.checked {
+				logf("no automatic title within 2 s of the first reply: not waiting for titles")
+			}
+			return
 		}
 	}
 }
