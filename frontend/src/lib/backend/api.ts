@@ -4,22 +4,28 @@ import type {
   AuthConfig,
   Conversation,
   ConversationParams,
+  ConversationPage,
   ConversationSummary,
   ContextEstimate,
   Diagnosis,
   Endpoint,
   EndpointParams,
+  ExportFormat,
+  FileResult,
   Image,
   Message,
+  MessageWindow,
   Model,
   ModelDetails,
   ModelList,
   PullJob,
   RunningModel,
+  SearchPage,
   Settings,
   SignInStarted,
   SignOutResult,
   Status,
+  TagCount,
 } from './types';
 
 /** Every operation of docs/API.md as a typed method, over whichever transport is in use. */
@@ -76,12 +82,32 @@ export function createApi(t: Transport) {
     conversations: {
       list: async () =>
         (await t.call<{ conversations: ConversationSummary[] }>('conversations.list', {})).conversations,
+      /** A page of the list: pinned first, then the most recently active. */
+      page: (args: { limit: number; cursor?: string; tag?: string }) =>
+        t.call<ConversationPage>('conversations.list', args),
       get: (id: string) => t.call<Conversation>('conversations.get', { id }),
+      /** The conversation with a window of its messages (see MessageWindow). */
+      window: (id: string, w: MessageWindow) => t.call<Conversation>('conversations.get', { id, ...w }),
       create: (args: ConversationParams & { model?: string }) =>
         t.call<Conversation>('conversations.create', args),
       update: (id: string, changes: ConversationParams & { title?: string; model?: string }) =>
         t.call<Conversation>('conversations.update', { id, ...changes }),
-      delete: (id: string) => t.call<Record<string, never>>('conversations.delete', { id }),
+      delete: (id: string) => t.call<{ undoToken?: string }>('conversations.delete', { id }),
+      deleteAll: () => t.call<{ count: number; undoToken?: string }>('conversations.deleteAll', { confirm: true }),
+      /** Undoes a delete or delete all within the undo window; `not_found` after it. */
+      restore: async (undoToken: string) =>
+        (await t.call<{ ids: string[] }>('conversations.restore', { undoToken })).ids,
+      pin: (id: string, pinned: boolean) => t.call<Conversation>('conversations.update', { id, pinned }),
+      setTags: (id: string, tags: string[]) => t.call<Conversation>('conversations.update', { id, tags }),
+      tags: async () => (await t.call<{ tags: TagCount[] }>('tags.list', {})).tags,
+    },
+    history: {
+      search: (args: { query: string; limit?: number; cursor?: string; conversationId?: string }) =>
+        t.call<SearchPage>('history.search', args),
+      /** Desktop only: asks where to save with the system dialog. */
+      exportFile: (args: { ids?: string[]; format: ExportFormat }) => t.call<FileResult>('history.exportFile', args),
+      /** Desktop only: asks which file with the system dialog. */
+      importFile: () => t.call<FileResult>('history.importFile', {}),
     },
     chat: {
       send: async (args: {
@@ -97,6 +123,9 @@ export function createApi(t: Transport) {
         (await t.call<{ message: Message }>('chat.retry', { messageId })).message,
       regenerate: async (conversationId: string) =>
         (await t.call<{ message: Message }>('chat.regenerate', { conversationId })).message,
+      /** More of a cut-off reply, after its text. */
+      continue: async (messageId: string) =>
+        (await t.call<{ message: Message }>('chat.continue', { messageId })).message,
       edit: async (messageId: string, content: string) =>
         (await t.call<{ conversation: Conversation }>('chat.edit', { messageId, content })).conversation,
     },

@@ -36,13 +36,78 @@ export interface ConversationSummary {
   endpointId?: string;
   createdAt: string;
   updatedAt: string;
+  /** Pinned conversations come first in the list. */
+  pinned?: boolean;
+  /** Tags file a conversation (a tag works as a folder; one conversation can be in several). */
+  tags?: string[];
 }
 
 export interface Conversation extends ConversationSummary {
   systemPrompt: string;
   temperature?: number;
   numCtx?: number;
+  /** All the messages, or a window of them (then hasBefore/hasAfter say what lies outside). */
   messages: Message[];
+  hasBefore?: boolean;
+  hasAfter?: boolean;
+}
+
+// --- history (docs/API.md "Search", "Export and import") -----------------------------------
+
+/** Which messages of a conversation to load: the last `limit`, or before/after a position, or around a message. */
+export interface MessageWindow {
+  limit: number;
+  before?: number;
+  after?: number;
+  around?: string;
+}
+
+export interface ConversationPage {
+  conversations: ConversationSummary[];
+  nextCursor?: string;
+}
+
+/** A piece of a search result's text; `hit` pieces are what matched. Plain text, never HTML. */
+export interface SnippetPart {
+  text: string;
+  hit?: boolean;
+}
+
+export interface SearchResult {
+  conversationId: string;
+  conversationTitle: string;
+  messageId: string;
+  position: number;
+  role: Role;
+  createdAt: string;
+  snippet: SnippetPart[];
+}
+
+export interface SearchPage {
+  results: SearchResult[];
+  nextCursor?: string;
+}
+
+export interface TagCount {
+  name: string;
+  count: number;
+}
+
+export type ExportFormat = 'json' | 'markdown';
+
+export interface ImportResult {
+  format: 'json' | 'openwebui' | 'chatgpt';
+  conversations: number;
+  messages: number;
+  skipped: number;
+}
+
+/** What a desktop file dialog operation did; `cancelled`: the person closed the dialog. */
+export interface FileResult {
+  cancelled?: boolean;
+  path?: string;
+  conversations?: number;
+  import?: ImportResult;
 }
 
 export interface Model {
@@ -316,6 +381,7 @@ export type BackendEvent =
   | { seq: number; name: 'message.finished'; data: MessageEventData }
   | { seq: number; name: 'conversation.updated'; data: ConversationSummary }
   | { seq: number; name: 'conversation.deleted'; data: { id: string } }
+  | { seq: number; name: 'history.changed'; data: { reason: 'deleted' | 'restored' | 'imported' } }
   | { seq: number; name: 'status.changed'; data: Status }
   | { seq: number; name: 'settings.changed'; data: Settings }
   | { seq: number; name: 'account.changed'; data: Account }

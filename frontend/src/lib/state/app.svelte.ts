@@ -17,6 +17,8 @@ import {
   type SignOutResult,
   type Status,
 } from '../backend';
+import type { HistoryFiles } from '../backend/files';
+import { HistoryState } from './history.svelte';
 import { applyChatEvent, isStreaming, putMessage, replay } from './messages';
 import { Recorder } from './recorder';
 
@@ -30,12 +32,30 @@ export interface Banner {
 export type View = 'chat' | 'settings' | 'status' | 'models';
 
 function summary(c: ConversationSummary): ConversationSummary {
-  return { id: c.id, title: c.title, model: c.model, createdAt: c.createdAt, updatedAt: c.updatedAt };
+  return {
+    id: c.id,
+    title: c.title,
+    model: c.model,
+    endpointId: c.endpointId,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+    pinned: c.pinned ?? false,
+    tags: c.tags ?? [],
+  };
 }
 
-function newestFirst(a: ConversationSummary, b: ConversationSummary): number {
-  return Date.parse(b.updatedAt) - Date.parse(a.updatedAt);
+/** The list's order, the backend's: pinned first, then the most recently active. */
+function listOrder(a: ConversationSummary, b: ConversationSummary): number {
+  return (
+    Number(!!b.pinned) - Number(!!a.pinned) ||
+    Date.parse(b.updatedAt) - Date.parse(a.updatedAt) ||
+    (b.id > a.id ? 1 : b.id < a.id ? -1 : 0)
+  );
 }
+
+/** Conversations per page of the list, and messages per window of a conversation. */
+const LIST_PAGE = 100;
+const MESSAGE_WINDOW = 100;
 
 /**
  * Everything the UI shows, kept in step with the backend: loaded by calls, then updated by events.
@@ -56,6 +76,12 @@ export class AppState {
   /** The desktop's sign-in; null while unknown, or where it cannot be managed (a remote browser). */
   account = $state<Account | null>(null);
   view = $state<View>('chat');
+  /** The message to bring into view when the open conversation is shown (a search result). */
+  focusMessageId = $state<string | null>(null);
+  /** Where the next page of the conversation list starts; undefined: all are loaded. */
+  listCursor = $state<string | undefined>(undefined);
+  /** Search, tags, pins, undo, export and import. */
+  readonly history: HistoryState;
   /** The model chosen for a new chat before it exists. */
   private draftModel = $state('');
 
@@ -73,7 +99,12 @@ export class AppState {
   private nextBannerId = 1;
 
   /** The backend; screens with state of their own (the model manager) build on it. */
-  constructor(readonly api: Api) {}
+  constructor(
+    readonly api: Api,
+    files?: HistoryFiles,
+  ) {
+    this.history = new HistoryState(this, files);
+  }
 
   /** Starts listening to the backend and loads everything; returns a function that stops. */
   start(): () => void {
@@ -100,6 +131,7 @@ export class AppState {
       this.guard(async () => (this.status = await this.api.status.get())),
       this.loadModels(),
       this.loadAccount(),
+      this.history.loadTags(),
       this.selectedId ? this.loadConversation(this.selectedId) : undefined,
     ]);
   }
@@ -109,8 +141,62 @@ export class AppState {
   async open(id: string): Promise<void> {
     this.view = 'chat';
     if (id === this.selectedId && this.current?.id === id) return;
+    this.focusMessageId = null;
     this.selectedId = id;
     await this.loadConversation(id);
+  }
+
+  /** Opens a conversation at one of its messages (a search result), loading the messages around it. */
+  async openAt(id: string, messageId: string): Promise<void> {
+    this.view = 'chat';
+    this.selectedId = id;
+    this.focusMessageId = messageId;
+    if (this.current?.id === id && this.current.messages.some((m) => m.id === messageId)) return;
+    await this.loadConversation(id, messageId);
+  }
+
+  /** Loads the page of messages before the ones shown. */
+  async loadEarlier(): Promise<void> {
+    const conv = this.current;
+    const first = conv?.messages[0];
+    if (!conv?.hasBefore || !first) return;
+    await this.guard(async () => {
+      const page = await this.api.conversations.window(conv.id, { limit: MESSAGE_WINDOW, before: first.position });
+      if (this.current !== conv) return;
+      conv.messages = [...page.messages.filter((m) => m.position < first.position), ...conv.messages];
+      conv.hasBefore = page.hasBefore;
+    });
+  }
+
+  /** Loads the page of messages after the ones shown (a conversation opened in the middle). */
+  async loadLater(): Promise<void> {
+    const conv = this.current;
+    const last = conv?.messages.at(-1);
+    if (!conv?.hasAfter || !last) return;
+    await this.guard(async () => {
+      const [page, events] = await this.recorder.during(() =>
+        this.api.conversations.window(conv.id, { limit: MESSAGE_WINDOW, after: last.position }),
+      );
+      if (this.current !== conv) return;
+      conv.messages = [...conv.messages, ...page.messages.filter((m) => m.position > last.position)];
+      conv.hasAfter = page.hasAfter;
+      // At the end now: the live reply's events apply again, from this snapshot on.
+      if (!conv.hasAfter && replay(conv, events) === 'refetch') this.refresh();
+    });
+  }
+
+  /** Loads the next page of the conversation list. */
+  async loadMoreConversations(): Promise<void> {
+    const cursor = this.listCursor;
+    if (!cursor) return;
+    this.listCursor = undefined; // one request at a time
+    const ok = await this.guard(async () => {
+      const page = await this.api.conversations.page({ limit: LIST_PAGE, cursor, tag: this.history.tag ?? undefined });
+      const have = new Set(this.conversations.map((c) => c.id));
+      this.conversations = [...this.conversations, ...page.conversations.filter((c) => !have.has(c.id)).map(summary)];
+      this.listCursor = page.nextCursor;
+    });
+    if (!ok) this.listCursor = cursor;
   }
 
   newChat(): void {
@@ -144,6 +230,14 @@ export class AppState {
   async stop(): Promise<boolean> {
     const id = this.current?.id;
     return !!id && this.guard(() => this.api.chat.stop(id));
+  }
+
+  /** Generates more of a cut-off reply, after its text. */
+  async continueReply(messageId: string): Promise<boolean> {
+    return this.guard(async () => {
+      const [msg, events] = await this.recorder.during(() => this.api.chat.continue(messageId));
+      this.applyMessage(msg, events);
+    });
   }
 
   async retry(messageId: string): Promise<boolean> {
@@ -184,9 +278,11 @@ export class AppState {
   }
 
   async remove(id: string): Promise<boolean> {
+    const title = this.conversations.find((c) => c.id === id)?.title || 'Conversation';
     return this.guard(async () => {
-      await this.api.conversations.delete(id);
+      const r = await this.api.conversations.delete(id);
       this.forget(id);
+      if (r?.undoToken) this.history.offerUndo(r.undoToken, `“${title}” deleted`);
     });
   }
 
@@ -309,7 +405,13 @@ export class AppState {
       case 'message.delta':
       case 'message.finished':
         this.recorder.record(ev);
-        if (this.current?.id === ev.data.conversationId && applyChatEvent(this.current, ev) === 'refetch') {
+        // A conversation opened in the middle (hasAfter) does not hold its end, where replies
+        // stream: its events apply once the later messages are loaded.
+        if (
+          this.current?.id === ev.data.conversationId &&
+          !this.current.hasAfter &&
+          applyChatEvent(this.current, ev) === 'refetch'
+        ) {
           this.refresh();
         }
         return;
@@ -319,6 +421,12 @@ export class AppState {
         return;
       case 'conversation.deleted':
         this.forget(ev.data.id);
+        return;
+      case 'history.changed':
+        // Many conversations at once (delete all, undo, import): reload rather than patch.
+        if (this.selectedId && ev.data.reason === 'deleted') this.newChat();
+        void this.loadList();
+        void this.history.loadTags();
         return;
       case 'status.changed': {
         const wasReachable = this.status?.ollama.state === 'reachable';
@@ -357,9 +465,17 @@ export class AppState {
     });
   }
 
-  private async loadConversation(id: string): Promise<void> {
+  /**
+   * Loads a window of the conversation: its last messages, or those around one message. A reload
+   * of the one already open keeps as many messages as it shows.
+   */
+  private async loadConversation(id: string, around?: string): Promise<void> {
+    const held = this.current?.id === id && !this.current.hasAfter ? this.current.messages.length : 0;
+    const w = around
+      ? { limit: MESSAGE_WINDOW, around }
+      : { limit: Math.min(Math.max(MESSAGE_WINDOW, held), 500) };
     try {
-      const [conv, events] = await this.recorder.during(() => this.api.conversations.get(id));
+      const [conv, events] = await this.recorder.during(() => this.api.conversations.window(id, w));
       if (this.selectedId !== id) return;
       // A gap left after replaying is closed by the next delta's own refetch.
       replay(conv, events);
@@ -370,9 +486,12 @@ export class AppState {
     }
   }
 
-  private async loadList(): Promise<void> {
+  /** Loads the first page of the list (of the tag chosen, if any). */
+  async loadList(): Promise<void> {
     await this.guard(async () => {
-      this.conversations = (await this.api.conversations.list()).map(summary);
+      const page = await this.api.conversations.page({ limit: LIST_PAGE, tag: this.history.tag ?? undefined });
+      this.conversations = page.conversations.map(summary);
+      this.listCursor = page.nextCursor;
     });
   }
 
@@ -402,7 +521,7 @@ export class AppState {
   }
 
   /** Takes an updated conversation's settings, leaving its messages to the events. */
-  private updated(conv: Conversation): void {
+  updated(conv: Conversation): void {
     this.upsert(conv);
     if (this.current?.id !== conv.id) return;
     this.current.systemPrompt = conv.systemPrompt;
@@ -414,7 +533,13 @@ export class AppState {
   private upsert(c: ConversationSummary): void {
     const s = summary(c);
     const rest = this.conversations.filter((x) => x.id !== s.id);
-    this.conversations = [s, ...rest].sort(newestFirst);
+    // With a tag chosen, the list holds only that tag's conversations.
+    const tag = this.history.tag?.toLowerCase();
+    if (tag && !s.tags?.some((t) => t.toLowerCase() === tag)) {
+      this.conversations = rest;
+      return;
+    }
+    this.conversations = [s, ...rest].sort(listOrder);
   }
 
   private forget(id: string): void {
@@ -422,7 +547,8 @@ export class AppState {
     if (this.selectedId === id) this.newChat();
   }
 
-  private report(err: unknown): void {
+  /** Shows a failure as a banner. */
+  report(err: unknown): void {
     const e = BackendError.from(err);
     // The same failure twice (say, every reload while offline) is one banner.
     if (this.banners.some((b) => b.code === e.code && b.message === e.message)) return;
@@ -430,7 +556,7 @@ export class AppState {
   }
 
   /** Runs a call; a failure becomes a banner and `false`. */
-  private async guard(call: () => Promise<unknown>): Promise<boolean> {
+  async guard(call: () => Promise<unknown>): Promise<boolean> {
     try {
       await call();
       return true;
