@@ -47,6 +47,7 @@ test-e2e: build ollama
 bench: build ollama
 	CLOUDTOLOCALLLM_BIN=$(CURDIR)/$(BIN) xvfb-run -a -s "-screen 0 1280x800x24" \
 		dbus-run-session -- go run -tags $(GO_TAGS) ./bench -doc docs/PERFORMANCE.md $(BENCH_ARGS)
+	dbus-run-session -- go run -tags $(GO_TAGS) ./bench/tray
 
 deps: $(CACHE)/apt.stamp frontend/node_modules/.stamp
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -176,19 +175,6 @@ func (a *App) setWindow(visible bool) {
 	}
 }
 
-// startMinimizedFlag is --start-minimized. It is registered here, beside the only code that reads
-// it, because the flag means nothing without the window and the tray.
-const startMinimizedFlag = "start-minimized"
-
-func init() {
-	flag.Bool(startMinimizedFlag, false, "start in the tray without showing the window (only when a tray exists; also a setting)")
-}
-
-func startMinimizedFromFlag() bool {
-	f := flag.Lookup(startMinimizedFlag)
-	return f != nil && f.Value.String() == "true"
-}
-
 // forwardEvents relays the bus to the page. If the page falls so far behind that the bus drops it,
 // it is told to reload what it shows.
 func (a *App) forwardEvents(ctx context.Context) {
@@ -206,7 +192,7 @@ func (a *App) forwardEvents(ctx context.Context) {
 	}
 }
 
-func runDesktop(log *slog.Logger) error {
+func runDesktop(log *slog.Logger, startMinimized bool) error {
 	assets, err := fs.Sub(frontend.Dist, "dist")
 	if err != nil {
 		return fmt.Errorf("load UI: %w", err)
@@ -227,7 +213,7 @@ func runDesktop(log *slog.Logger) error {
 		host = nil
 	}
 	// Start in the tray only when there is a tray to come back from.
-	hidden := host != nil && (startMinimizedFromFlag() || c.settings.Get().StartMinimized) && host.Present(hostCtx)
+	hidden := host != nil && (startMinimized || c.settings.Get().StartMinimized) && host.Present(hostCtx)
 	app := &App{core: c, log: log, ctx: context.Background(), host: host, visible: !hidden}
 	return wails.Run(&options.App{
 		Title:            "CloudToLocalLLM",

@@ -19,6 +19,7 @@ var version = "dev" // set with -ldflags "-X main.version=…" by release builds
 func main() {
 	serve := flag.String("serve", "", "run without a window and serve the web build and API on `ADDR` (e.g. 127.0.0.1:8089)")
 	tokenFile := flag.String("token-file", "", "with --serve on a non-loopback address: `FILE` holding the access token browsers must present")
+	startMinimized := flag.Bool("start-minimized", false, "start in the tray without showing the window (only when a tray exists; also a setting)")
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.Parse()
 	if *showVersion {
@@ -30,7 +31,7 @@ func main() {
 	if *serve != "" {
 		err = runServe(log, *serve, *tokenFile)
 	} else {
-		err = runDesktop(log)
+		err = runDesktop(log, *startMinimized)
 	}
 	if err != nil {
 		log.Error("cloudtolocalllm stopped", "error", err)
