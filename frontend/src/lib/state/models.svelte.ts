@@ -169,10 +169,21 @@ export class ModelsState {
     }
   }
 
+  /**
+   * Takes the newer of two views of a job. A call's result can arrive after events the job sent
+   * later (a pull that fails at once is over before models.pull returns): a job only moves from
+   * pulling to an end and its bytes only grow, so an older view never replaces a newer one.
+   */
   private upsertJob(j: PullJob): void {
     const i = this.jobs.findIndex((x) => x.id === j.id);
-    if (i < 0) this.jobs = [...this.jobs, j];
-    else this.jobs[i] = j;
+    if (i < 0) {
+      this.jobs = [...this.jobs, j];
+      return;
+    }
+    const held = this.jobs[i];
+    if (held.state !== 'pulling' && j.state === 'pulling') return;
+    if (held.state === 'pulling' && j.state === 'pulling' && j.completed < held.completed) return;
+    this.jobs[i] = j;
   }
 
   private upsertEndpoint(e: Endpoint): void {
