@@ -122,12 +122,20 @@ export class ModelsState {
     });
   }
 
+  // The answer to add or update says "checking", yet the check may already have finished and
+  // been announced (a server that refuses at once): the list asked for afterwards is current.
   async addEndpoint(p: EndpointParams): Promise<boolean> {
-    return this.guard(async () => this.upsertEndpoint(await this.api.endpoints.add(p)));
+    return this.guard(async () => {
+      await this.api.endpoints.add(p);
+      this.endpoints = await this.api.endpoints.list();
+    });
   }
 
   async updateEndpoint(id: string, changes: { name?: string; url?: string; apiKey?: string }): Promise<boolean> {
-    return this.guard(async () => this.upsertEndpoint(await this.api.endpoints.update(id, changes)));
+    return this.guard(async () => {
+      await this.api.endpoints.update(id, changes);
+      this.endpoints = await this.api.endpoints.list();
+    });
   }
 
   async removeEndpoint(id: string): Promise<boolean> {
@@ -176,20 +184,14 @@ export class ModelsState {
    */
   private upsertJob(j: PullJob): void {
     const i = this.jobs.findIndex((x) => x.id === j.id);
-    if (i < 0) {
+    const held = this.jobs[i];
+    if (!held) {
       this.jobs = [...this.jobs, j];
       return;
     }
-    const held = this.jobs[i];
     if (held.state !== 'pulling' && j.state === 'pulling') return;
     if (held.state === 'pulling' && j.state === 'pulling' && j.completed < held.completed) return;
     this.jobs[i] = j;
-  }
-
-  private upsertEndpoint(e: Endpoint): void {
-    const i = this.endpoints.findIndex((x) => x.id === e.id);
-    if (i < 0) this.endpoints = [...this.endpoints, e];
-    else this.endpoints[i] = e;
   }
 
   private async guard(call: () => Promise<unknown>): Promise<boolean> {

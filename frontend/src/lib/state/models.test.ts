@@ -43,9 +43,9 @@ describe('ModelsState', () => {
     await settle();
     t.emit({ seq: 1, name: 'models.pull', data: job({ completed: 500, total: 1000 }) });
     t.emit({ seq: 2, name: 'models.pull', data: job({ completed: 300, total: 1000 }) });
-    expect(s.jobs[0].completed).toBe(500);
+    expect(s.jobs[0]?.completed).toBe(500);
     t.emit({ seq: 3, name: 'models.pull', data: job({ state: 'done', completed: 1000, total: 1000 }) });
-    expect(s.jobs[0].state).toBe('done');
+    expect(s.jobs[0]?.state).toBe('done');
   });
 
   it('shows a failure with its hint and keeps the list', async () => {
@@ -56,6 +56,6 @@ describe('ModelsState', () => {
     expect(await m.remove('tiny')).toBe(false);
     expect(m.notice).toEqual({ code: 'conflict', message: 'a reply is being written with tiny', hint: 'stop it' });
     expect(m.list?.models.map((x) => x.name)).toEqual(['tiny:latest']);
-    expect(t.callsOf('models.delete')[0].args).toEqual({ endpointId: 'local', name: 'tiny', confirm: true });
+    expect(t.callsOf('models.delete')[0]?.args).toEqual({ endpointId: 'local', name: 'tiny', confirm: true });
   });
 });
