@@ -90,7 +90,7 @@ export function createApi(t: Transport) {
       window: (id: string, w: MessageWindow) => t.call<Conversation>('conversations.get', { id, ...w }),
       create: (args: ConversationParams & { model?: string }) =>
         t.call<Conversation>('conversations.create', args),
-      update: (id: string, changes: ConversationParams & { title?: string; model?: string }) =>
+      update: (id: string, changes: ConversationParams & { title?: string; model?: string; endpointId?: string }) =>
         t.call<Conversation>('conversations.update', { id, ...changes }),
       delete: (id: string) => t.call<{ undoToken?: string }>('conversations.delete', { id }),
       deleteAll: () => t.call<{ count: number; undoToken?: string }>('conversations.deleteAll', { confirm: true }),

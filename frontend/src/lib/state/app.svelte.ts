@@ -11,6 +11,8 @@ import {
   type ConversationSummary,
   type Diagnosis,
   type Message,
+  type Endpoint,
+  type Image,
   type Model,
   type Settings,
   type SignInStarted,
@@ -84,13 +86,27 @@ export class AppState {
   readonly history: HistoryState;
   /** The model chosen for a new chat before it exists. */
   private draftModel = $state('');
+  /** The model servers (this computer's Ollama first), for the server picker. */
+  endpoints = $state<Endpoint[]>([]);
+  /** The server chosen for a new chat before it exists; '' is this computer. */
+  private draftEndpoint = $state('');
+  /** The server the open conversation (or the new chat) uses; '' is this computer. */
+  readonly endpointId = $derived(this.selectedId ? (this.current?.endpointId ?? '') : this.draftEndpoint);
+  /** The models the picker offers: those of the server in use. */
+  readonly endpointModels = $derived(
+    this.endpointId && this.endpointId !== 'local'
+      ? (this.endpoints.find((e) => e.id === this.endpointId)?.models ?? [])
+      : this.models,
+  );
 
   readonly streaming = $derived(isStreaming(this.current));
   /** The model the picker shows: the open conversation's, or the one a new chat will use. */
   readonly model = $derived(
     this.selectedId
       ? (this.current?.model ?? '')
-      : this.draftModel || this.settings?.defaultModel || this.models[0]?.name || '',
+      : this.draftEndpoint
+        ? this.draftModel || this.endpointModels[0]?.name || ''
+        : this.draftModel || this.settings?.defaultModel || this.models[0]?.name || '',
   );
 
   private readonly recorder = new Recorder();
@@ -130,6 +146,7 @@ export class AppState {
       this.guard(async () => (this.settings = await this.api.settings.get())),
       this.guard(async () => (this.status = await this.api.status.get())),
       this.loadModels(),
+      this.guard(async () => (this.endpoints = await this.api.endpoints.list())),
       this.loadAccount(),
       this.history.loadTags(),
       this.selectedId ? this.loadConversation(this.selectedId) : undefined,
@@ -207,14 +224,18 @@ export class AppState {
 
   // --- chat -------------------------------------------------------------------------------
 
-  async send(text: string): Promise<boolean> {
+  async send(text: string, images: Image[] = []): Promise<boolean> {
     const content = text.trim();
-    if (!content) return false;
+    if (!content && images.length === 0) return false;
+    const pictures = images.length > 0 ? { images } : {};
+    const endpointId = this.draftEndpoint || undefined;
     const conversationId = this.selectedId ?? undefined;
     return this.guard(async () => {
       const [conv, events] = await this.recorder.during(() =>
         this.api.chat.send(
-          conversationId ? { conversationId, content } : { model: this.model || undefined, content },
+          conversationId
+            ? { conversationId, content, ...pictures }
+            : { model: this.model || undefined, endpointId, content, ...pictures },
         ),
       );
       replay(conv, events);
@@ -301,6 +322,23 @@ export class AppState {
         this.current = conv;
       }
     });
+  }
+
+  /**
+   * Switches the conversation (or the new chat) to another model server, with that server's
+   * first model: a model name means nothing on another server.
+   */
+  async chooseEndpoint(id: string): Promise<boolean> {
+    const endpointId = id === 'local' ? '' : id;
+    const models = endpointId ? (this.endpoints.find((e) => e.id === endpointId)?.models ?? []) : this.models;
+    const model = models[0]?.name ?? '';
+    const convId = this.selectedId;
+    if (!convId) {
+      this.draftEndpoint = endpointId;
+      this.draftModel = model;
+      return true;
+    }
+    return this.guard(async () => this.updated(await this.api.conversations.update(convId, { endpointId, model })));
   }
 
   /** Switches the model; it is also remembered as the default for new chats. */
@@ -438,6 +476,13 @@ export class AppState {
       case 'settings.changed':
         this.settings = ev.data;
         return;
+      case 'endpoints.changed':
+        this.endpoints = ev.data.endpoints;
+        return;
+      case 'models.changed':
+        // A pull or delete in the model manager: the picker follows.
+        if (ev.data.endpointId === 'local') void this.loadModels();
+        return;
       case 'account.changed':
         this.account = ev.data;
         return;
@@ -527,6 +572,7 @@ export class AppState {
     this.current.systemPrompt = conv.systemPrompt;
     this.current.temperature = conv.temperature;
     this.current.numCtx = conv.numCtx;
+    this.current.endpointId = conv.endpointId;
     Object.assign(this.current, summary(conv));
   }
 
