@@ -146,7 +146,7 @@ export class AppState {
       this.guard(async () => (this.settings = await this.api.settings.get())),
       this.guard(async () => (this.status = await this.api.status.get())),
       this.loadModels(),
-      this.guard(async () => (this.endpoints = await this.api.endpoints.list())),
+      this.loadEndpoints(),
       this.loadAccount(),
       this.history.loadTags(),
       this.selectedId ? this.loadConversation(this.selectedId) : undefined,
@@ -322,6 +322,18 @@ export class AppState {
         this.current = conv;
       }
     });
+  }
+
+  /**
+   * Loads the server list for the picker. Its failure is no banner: without the list the chat
+   * simply uses this computer, and the model manager shows its own errors.
+   */
+  private async loadEndpoints(): Promise<void> {
+    try {
+      this.endpoints = await this.api.endpoints.list();
+    } catch {
+      this.endpoints = [];
+    }
   }
 
   /**
