@@ -14,3 +14,8 @@ export function useApp(): AppState {
   if (!app) throw new Error('useApp() outside <App>');
   return app;
 }
+
+/** The app state where there is one; undefined for a component rendered on its own (unit tests). */
+export function useAppOptional(): AppState | undefined {
+  return getContext<AppState | undefined>(KEY);
+}
