@@ -66,6 +66,14 @@ func benchDesktop(c config, r *report) error {
 		defer os.RemoveAll(filepath.Dir(bin))
 		subjects = append(subjects, &desktopSubject{name: "floor", bin: bin, title: floorTitle})
 	}
+	for _, sub := range subjects {
+		bin, done, err := privateCopy(sub.bin)
+		if err != nil {
+			return fmt.Errorf("copy %s: %w", sub.bin, err)
+		}
+		defer done()
+		sub.bin = bin
+	}
 	// Interleaved, so that load from other processes falls on the app and the floor alike.
 	for i := 0; i < c.startRuns; i++ {
 		for _, sub := range subjects {
@@ -73,7 +81,8 @@ func benchDesktop(c config, r *report) error {
 			if err != nil {
 				return fmt.Errorf("%s, run %d: %w", sub.name, i+1, err)
 			}
-			logf("%s start %d: window mapped %s, first paint %s, PSS %s", sub.name, i+1, fmtMs(ms(s.mapped)), fmtMs(ms(s.paint)), fmtMB(float64(sumPSS(s.mem))))
+			logf("%s start %d: window mapped %s, first paint %s, PSS %s (%s)", sub.name, i+1, fmtMs(ms(s.mapped)), fmtMs(ms(s.paint)),
+				fmtMB(float64(sumPSS(s.mem))), perProcess(s.mem))
 			sub.samples = append(sub.samples, s)
 			time.Sleep(time.Second) // let the previous WebKit processes finish exiting
 		}
@@ -262,6 +271,15 @@ func (s *desktopSample) watchWeb(app *appProc) {
 			return
 		}
 	}
+}
+
+// perProcess is each process's PSS/USS in MB, for the log: which process a noisy total comes from.
+func perProcess(m []procMem) string {
+	parts := make([]string, len(m))
+	for i, p := range m {
+		parts[i] = fmt.Sprintf("%s %.0f/%.0f", p.name, float64(p.pss)/1e6, float64(p.uss)/1e6)
+	}
+	return "PSS/USS MB: " + strings.Join(parts, ", ")
 }
 
 func sumPSS(m []procMem) (n int64) {

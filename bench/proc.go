@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // appProc is one running cloudtolocalllm.
@@ -44,6 +47,9 @@ func startApp(bin string, args []string, ollamaURL string, extraEnv []string) (*
 	a.cmd.Env = append(os.Environ(), "CLOUDTOLOCALLLM_DATA_DIR="+a.dataDir, "OLLAMA_HOST="+ollamaURL)
 	a.cmd.Env = append(a.cmd.Env, extraEnv...)
 	a.cmd.Stdout, a.cmd.Stderr = logf, logf
+	// If the bench dies (a timeout, ^C), the app must not live on: an idle leftover still maps the
+	// binary, which makes the next run's pages "shared" and its USS and PSS too small.
+	a.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	a.start = time.Now()
 	if err := a.cmd.Start(); err != nil {
 		logf.Close()
@@ -112,6 +118,49 @@ func (a *appProc) loggedAt(msg string) time.Duration {
 		return t.Sub(a.start)
 	}
 	return 0
+}
+
+// privateCopy copies bin into a temporary file of its own, written through to disk and then
+// dropped from the page cache. Measured from that copy, the app's binary pages are its own: when
+// the same file runs elsewhere at the same time (an end-to-end test of build/bin), its pages are
+// shared and the app's PSS and USS come out lower by up to the binary's size. And the first start
+// reads the binary from disk as an installed one would be, instead of finding the pages `go build`
+// just wrote. done removes the copy.
+func privateCopy(bin string) (path string, done func(), err error) {
+	dir, err := os.MkdirTemp("", "c2l-bench-bin-*")
+	if err != nil {
+		return "", nil, err
+	}
+	done = func() { os.RemoveAll(dir) }
+	path = filepath.Join(dir, filepath.Base(bin))
+	if err := copyUncached(bin, path); err != nil {
+		done()
+		return "", nil, err
+	}
+	return path, done, nil
+}
+
+func copyUncached(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	// Only this file's cached pages go; nothing else on the machine is affected.
+	unix.Fadvise(int(out.Fd()), 0, 0, unix.FADV_DONTNEED)
+	return out.Close()
 }
 
 // freeAddr returns 127.0.0.1:PORT with a port that was free a moment ago.
