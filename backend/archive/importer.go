@@ -157,9 +157,8 @@ func (d *decoder) ours(ctx context.Context, add addFunc) error {
 				return err
 			}
 		case "conversations":
-			if !sawFormat {
-				return d.fail(d.dec.InputOffset(), "", `"format" must come before "conversations"; this is not a CloudToLocalLLM export`)
-			}
+			// "format" may come after (tools that sort keys put it there): the import is one
+			// transaction, so if it turns out missing or wrong below, nothing is kept.
 			if err := d.elements(ctx, "conversations", func(raw []byte, start int64, path string) error {
 				var c conversationV1
 				if err := d.decodeStrict(raw, start, path, &c); err != nil {

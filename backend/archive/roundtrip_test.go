@@ -159,6 +159,18 @@ func TestMarkdownExport(t *testing.T) {
 	}
 }
 
+// Keys in another order (as tools that sort them write them) are the same file.
+func TestImportAcceptsKeysInAnyOrder(t *testing.T) {
+	file := `{"conversations":[{"createdAt":"2021-05-01T10:00:00Z","id":"c-1","messages":[],"model":"m","pinned":false,
+"systemPrompt":"","tags":[],"title":"Sorted","updatedAt":"2021-05-01T10:00:00Z"}],"exportedAt":"2021-05-02T00:00:00Z",
+"format":"cloudtolocalllm.history","version":1}`
+	st := openStore(t)
+	res, err := Import(context.Background(), strings.NewReader(file), "sorted.json", st)
+	if err != nil || res.Conversations != 1 {
+		t.Fatalf("Import = %+v, %v", res, err)
+	}
+}
+
 func TestImportKeepsTheOriginalTimes(t *testing.T) {
 	ctx := context.Background()
 	file := `{"format":"cloudtolocalllm.history","version":1,"conversations":[
