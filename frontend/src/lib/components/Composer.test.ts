@@ -1,8 +1,9 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
+import type { Image } from '../backend';
 import Composer from './Composer.svelte';
 
-function setup(onsend: (text: string) => Promise<boolean>, streaming = false) {
+function setup(onsend: (text: string, images: Image[]) => Promise<boolean>, streaming = false) {
   const onstop = vi.fn();
   render(Composer, { props: { streaming, onsend, onstop } });
   const box = screen.getByTestId('composer-input') as HTMLTextAreaElement;
@@ -20,7 +21,7 @@ describe('Composer', () => {
     await type(box, 'Hello there');
     await fireEvent.keyDown(box, { key: 'Enter' });
     await vi.waitFor(() => expect(box.value).toBe(''));
-    expect(onsend).toHaveBeenCalledWith('Hello there');
+    expect(onsend).toHaveBeenCalledWith('Hello there', []);
   });
 
   it('keeps what was typed when the send fails', async () => {
@@ -53,5 +54,21 @@ describe('Composer', () => {
     expect(onsend).not.toHaveBeenCalled();
     await fireEvent.click(screen.getByTestId('stop-button'));
     expect(onstop).toHaveBeenCalledOnce();
+  });
+
+  it('sends an attached picture, even without text, and refuses a file that is not one', async () => {
+    const onsend = vi.fn(async () => true);
+    setup(onsend);
+    const input = screen.getByTestId('attach-input') as HTMLInputElement;
+    const png = new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], 'dot.png', { type: 'image/png' });
+    await fireEvent.change(input, { target: { files: [png] } });
+    await vi.waitFor(() => expect(screen.getAllByTestId('attachment')).toHaveLength(1));
+    await fireEvent.click(screen.getByTestId('send-button'));
+    await vi.waitFor(() => expect(onsend).toHaveBeenCalledWith('', [{ mediaType: 'image/png', data: 'iVBORw==' }]));
+    await vi.waitFor(() => expect(screen.queryAllByTestId('attachment')).toHaveLength(0));
+
+    const pdf = new File(['%PDF-1.4'], 'paper.pdf', { type: 'application/pdf' });
+    await fireEvent.change(input, { target: { files: [pdf] } });
+    await vi.waitFor(() => expect(screen.getByTestId('attach-error').textContent).toContain('paper.pdf is not a PNG'));
   });
 });

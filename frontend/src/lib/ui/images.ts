@@ -23,11 +23,14 @@ export function dataUrl(im: Image): string {
   return `data:${im.mediaType};base64,${im.data}`;
 }
 
-async function base64(b: Blob): Promise<string> {
-  const bytes = new Uint8Array(await b.arrayBuffer());
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
+// FileReader, not Blob.arrayBuffer: every webview the app runs in (and jsdom) has it.
+function base64(b: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
+    r.onerror = () => reject(new Error('The picture could not be read.'));
+    r.readAsDataURL(b);
+  });
 }
 
 async function scaleDown(file: Blob): Promise<Blob> {
