@@ -67,7 +67,7 @@ describe('history in the UI', () => {
 
     await fireEvent.click(result);
     await settle();
-    expect(t.callsOf('conversations.get').at(-1)?.args).toEqual({ id: 'c1', limit: 100, around: 'm3' });
+    expect(t.callsOf('conversations.get').at(-1)?.args).toEqual({ id: 'c1', limit: 40, around: 'm3' });
     const marked = screen.getAllByTestId('message').filter((m) => m.dataset.highlighted === 'true');
     expect(marked.map((m) => m.dataset.messageId)).toEqual(['m3']);
 

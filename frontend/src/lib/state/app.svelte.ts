@@ -55,9 +55,13 @@ function listOrder(a: ConversationSummary, b: ConversationSummary): number {
   );
 }
 
-/** Conversations per page of the list, and messages per window of a conversation. */
+/**
+ * Conversations per page of the list; messages a conversation opens with (a few screens: what
+ * shows first is what makes opening fast); messages per page loaded while scrolling.
+ */
 const LIST_PAGE = 100;
-const MESSAGE_WINDOW = 100;
+const OPEN_WINDOW = 40;
+const MESSAGE_PAGE = 100;
 
 /**
  * Everything the UI shows, kept in step with the backend: loaded by calls, then updated by events.
@@ -178,7 +182,7 @@ export class AppState {
     const first = conv?.messages[0];
     if (!conv?.hasBefore || !first) return;
     await this.guard(async () => {
-      const page = await this.api.conversations.window(conv.id, { limit: MESSAGE_WINDOW, before: first.position });
+      const page = await this.api.conversations.window(conv.id, { limit: MESSAGE_PAGE, before: first.position });
       if (this.current !== conv) return;
       conv.messages = [...page.messages.filter((m) => m.position < first.position), ...conv.messages];
       conv.hasBefore = page.hasBefore;
@@ -192,7 +196,7 @@ export class AppState {
     if (!conv?.hasAfter || !last) return;
     await this.guard(async () => {
       const [page, events] = await this.recorder.during(() =>
-        this.api.conversations.window(conv.id, { limit: MESSAGE_WINDOW, after: last.position }),
+        this.api.conversations.window(conv.id, { limit: MESSAGE_PAGE, after: last.position }),
       );
       if (this.current !== conv) return;
       conv.messages = [...conv.messages, ...page.messages.filter((m) => m.position > last.position)];
@@ -529,8 +533,8 @@ export class AppState {
   private async loadConversation(id: string, around?: string): Promise<void> {
     const held = this.current?.id === id && !this.current.hasAfter ? this.current.messages.length : 0;
     const w = around
-      ? { limit: MESSAGE_WINDOW, around }
-      : { limit: Math.min(Math.max(MESSAGE_WINDOW, held), 500) };
+      ? { limit: OPEN_WINDOW, around }
+      : { limit: Math.min(Math.max(OPEN_WINDOW, held), 500) };
     try {
       const [conv, events] = await this.recorder.during(() => this.api.conversations.window(id, w));
       if (this.selectedId !== id) return;

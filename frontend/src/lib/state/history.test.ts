@@ -73,15 +73,15 @@ describe('history', () => {
     expect(app.listCursor).toBeUndefined();
 
     await app.open('c1');
-    expect(t.callsOf('conversations.get')[0]?.args).toEqual({ id: 'c1', limit: 100 });
-    expect(app.current?.messages).toHaveLength(100);
-    expect(app.current?.messages[0]?.position).toBe(900);
+    expect(t.callsOf('conversations.get')[0]?.args).toEqual({ id: 'c1', limit: 40 });
+    expect(app.current?.messages).toHaveLength(40);
+    expect(app.current?.messages[0]?.position).toBe(960);
     expect(app.current?.hasBefore).toBe(true);
 
     await app.loadEarlier();
-    expect(t.callsOf('conversations.get')[1]?.args).toEqual({ id: 'c1', limit: 100, before: 900 });
-    expect(app.current?.messages).toHaveLength(200);
-    expect(app.current?.messages.map((m) => m.position).slice(0, 2)).toEqual([800, 801]);
+    expect(t.callsOf('conversations.get')[1]?.args).toEqual({ id: 'c1', limit: 100, before: 960 });
+    expect(app.current?.messages).toHaveLength(140);
+    expect(app.current?.messages.map((m) => m.position).slice(0, 2)).toEqual([860, 861]);
   });
 
   it('opens a search result around its message and ignores the live end until it is loaded', async () => {
@@ -92,7 +92,7 @@ describe('history', () => {
     await app.history.search('otters');
     expect(t.callsOf('history.search').at(-1)?.args).toEqual({ query: 'otters', limit: 30 });
     await app.history.openResult(app.history.results[0]!);
-    expect(t.callsOf('conversations.get').at(-1)?.args).toEqual({ id: 'c1', limit: 100, around: 'm500' });
+    expect(t.callsOf('conversations.get').at(-1)?.args).toEqual({ id: 'c1', limit: 40, around: 'm500' });
     expect(app.focusMessageId).toBe('m500');
     expect(app.current?.messages.some((m) => m.id === 'm500')).toBe(true);
     expect(app.current?.hasAfter).toBe(true);
