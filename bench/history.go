@@ -59,7 +59,10 @@ func benchHistory(c config, r *report) error {
 	if err := searchOverHTTP(ctx, c, base, queries, r); err != nil {
 		return err
 	}
-	return historyInBrowser(ctx, c, base, r)
+	if err := historyInBrowser(ctx, c, base, r); err != nil {
+		return err
+	}
+	return historyDesktopStarts(c, dataDir, origin.URL, r)
 }
 
 // historyQuery is one search the benchmark times, and what kind of search it stands for.
