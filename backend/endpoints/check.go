@@ -15,6 +15,7 @@ import (
 // ctx ends. Each check is bounded by CheckTimeout, and endpoints are checked side by side, so one
 // server that hangs delays nothing else.
 func (r *Registry) Run(ctx context.Context) {
+	go r.writeCache(ctx)
 	r.loadKeys(ctx)
 	t := time.NewTicker(r.opt.Interval)
 	defer t.Stop()
@@ -123,6 +124,7 @@ func (r *Registry) record(e *entry, asked llm.Provider, version string, models [
 	}
 	if models != nil {
 		e.status.Models, e.status.ModelsAt, e.fresh = models, &now, time.Now()
+		r.saveCacheLocked(!sameModels(before.Models, models))
 	}
 	return before.State != e.status.State || before.Version != e.status.Version || before.Stale ||
 		!sameModels(before.Models, e.status.Models)

@@ -135,8 +135,13 @@ type Registry struct {
 	opt  Options
 	wake chan struct{}
 
-	mu      sync.Mutex
-	entries []*entry // local first, then in the order added
+	// cacheWrites tells writeCache (cache.go), which Run starts, that pendingCache is due.
+	cacheWrites chan struct{}
+
+	mu           sync.Mutex
+	entries      []*entry // local first, then in the order added
+	cacheSaved   time.Time
+	pendingCache string
 }
 
 type entry struct {
@@ -156,10 +161,11 @@ type entry struct {
 // keyring may wait for the person to unlock it.
 func New(ctx context.Context, opt Options) (*Registry, error) {
 	opt.defaults()
-	r := &Registry{opt: opt, wake: make(chan struct{}, 1)}
+	r := &Registry{opt: opt, wake: make(chan struct{}, 1), cacheWrites: make(chan struct{}, 1)}
 	local := &entry{ep: Endpoint{ID: LocalID, Name: "This computer", Kind: KindOllama}, provider: opt.Local}
 	local.status = Status{Local: true, Manageable: true, State: Checking}
 	r.entries = []*entry{local}
+	defer r.loadCache(ctx)
 	raw, ok, err := opt.Storage.GetSetting(ctx, storageKey)
 	if err != nil {
 		return nil, fmt.Errorf("load the model servers: %w", err)

@@ -434,3 +434,34 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestModelListsOutliveARestart: a server that is down when the app starts again still shows the
+// models it had, marked stale, at once.
+func TestModelListsOutliveARestart(t *testing.T) {
+	srv := ollamatest.Start(t)
+	sw := newSwitch(t, srv.URL)
+	f := newFixture(t, srv.URL, newMemKeys())
+	ctx, stop := context.WithCancel(context.Background())
+	r := f.open(t, nil)
+	ep, err := r.Add(ctx, endpoints.AddParams{Name: "lan", Kind: endpoints.KindOllama, URL: sw.url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go r.Run(ctx)
+	waitFor(t, "the list is saved", func() bool {
+		raw, ok, _ := f.st.GetSetting(ctx, "endpoints.models")
+		return ok && strings.Contains(raw, ep.ID) && strings.Contains(raw, "tiny:latest")
+	})
+	stop()
+
+	sw.down.Store(true)
+	again := f.open(t, func(o *endpoints.Options) { o.CheckTimeout = time.Hour })
+	s := find(t, again, ep.ID)
+	if !s.Stale || s.ModelsAt == nil || !slices.Contains(names(s.Models), "tiny:latest") {
+		t.Fatalf("after a restart with the server down: %+v, want its last models, stale", s)
+	}
+	l, err := again.ModelList(context.Background(), ep.ID)
+	if err != nil || !l.Stale || !slices.Contains(names(l.Models), "tiny:latest") {
+		t.Fatalf("ModelList = %+v, %v; want the cached list, stale", l, err)
+	}
+}
