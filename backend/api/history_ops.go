@@ -95,7 +95,8 @@ func (o *Ops) registerFiles(a *archive.Service) {
 		}
 		name := "cloudtolocalllm-history"
 		if len(p.IDs) == 1 {
-			c, err := o.chat.Get(ctx, p.IDs[0])
+			// Only the title is needed: a window of one message, not the whole conversation.
+			c, err := o.chat.GetPage(ctx, chat.GetParams{ID: p.IDs[0], Limit: 1})
 			if err != nil {
 				return fileResult{}, err
 			}

@@ -9,6 +9,7 @@ import (
 	"path"
 
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/archive"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
 )
 
 // Export and import over HTTP, for the web build: files are too large for an operation's JSON
@@ -47,7 +48,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) {
 	}
 	name := "cloudtolocalllm-history"
 	if len(ids) == 1 {
-		if c, err := s.ops.chat.Get(r.Context(), ids[0]); err == nil {
+		if c, err := s.ops.chat.GetPage(r.Context(), chat.GetParams{ID: ids[0], Limit: 1}); err == nil {
 			name = c.Title
 		} else {
 			writeError(w, toError(err))
