@@ -80,6 +80,7 @@ func openCore(log *slog.Logger) (*core, error) {
 	// Replies go through the server list: each to the server its conversation uses.
 	c.chat = chat.New(ctx, c.store, c.endpoints, c.bus, log, chat.WithAutoTitles(titleTimeout))
 	c.models = models.New(ctx, c.endpoints, c.store, c.bus, log.With("part", "models"))
+	c.models.EnableSummaries(c.endpoints, c.chat.Create)
 	c.auth, err = auth.New(ctx, auth.Options{Settings: c.store, Secrets: secrets.NewKeyring(auth.KeyringService),
 		Publish: func(name string, data any) { c.bus.Publish(name, data) }, Log: log.With("part", "auth")})
 	if err != nil {

@@ -77,6 +77,10 @@ func (o *Ops) registerModels(s Services) {
 		return struct{}{}, mgr.Delete(ctx, p)
 	}))
 	reg("context.estimate", true, handle(mgr.Estimate))
+	reg("context.summarize", true, handle(func(ctx context.Context, p models.SummaryParams) (conversationResult, error) {
+		c, err := mgr.Summarize(ctx, p)
+		return conversationResult{Conversation: c}, err
+	}))
 
 	reg("endpoints.list", true, handle(func(ctx context.Context, _ struct{}) (endpointList, error) {
 		return endpointList{Endpoints: eps.List()}, nil

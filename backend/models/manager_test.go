@@ -333,3 +333,44 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestSummarize: a conversation is summarised by its own model into a new conversation on the
+// same server and model, which starts from the summary; the old one is left as it was.
+func TestSummarize(t *testing.T) {
+	r := newRig(t)
+	r.m.EnableSummaries(r.eps, r.chat.Create)
+	ctx := context.Background()
+	empty, err := r.chat.Create(ctx, chat.CreateParams{Model: ollamatest.TinyModel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.m.Summarize(ctx, models.SummaryParams{ConversationID: empty.ID}); !errors.Is(err, models.ErrInvalid) {
+		t.Errorf("summarising an empty conversation = %v, want ErrInvalid", err)
+	}
+
+	conv, err := r.chat.Send(ctx, chat.SendParams{Model: ollamatest.TinyModel, Content: "Tell me about local models"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the reply is done", func() bool {
+		c, err := r.st.GetConversation(ctx, conv.ID)
+		return err == nil && len(c.Messages) == 2 && c.Messages[1].Status == store.StatusDone
+	})
+	before, _ := r.st.GetConversation(ctx, conv.ID)
+	next, err := r.m.Summarize(ctx, models.SummaryParams{ConversationID: conv.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.ID == conv.ID || next.Model != ollamatest.TinyModel || len(next.Messages) != 0 {
+		t.Errorf("new conversation %+v, want a new, empty one on tiny", next.Conversation)
+	}
+	intro := "This conversation continues an earlier one"
+	summary := strings.TrimSpace(strings.TrimPrefix(next.SystemPrompt[strings.Index(next.SystemPrompt, "in summary:")+len("in summary:"):], "\n"))
+	if !strings.HasPrefix(next.SystemPrompt, intro) || !strings.Contains(next.SystemPrompt, before.Title) || len(strings.Fields(summary)) < 5 {
+		t.Errorf("system prompt %q, want the intro naming %q and the model's summary", next.SystemPrompt, before.Title)
+	}
+	after, _ := r.st.GetConversation(ctx, conv.ID)
+	if len(after.Messages) != len(before.Messages) || after.SystemPrompt != before.SystemPrompt {
+		t.Error("summarising changed the old conversation")
+	}
+}

@@ -56,6 +56,9 @@ type Manager struct {
 	convs Conversations
 	bus   *events.Bus
 	log   *slog.Logger
+	// chat and create write summaries (summary.go); nil until EnableSummaries.
+	chat   llm.Provider
+	create Creator
 
 	mu      sync.Mutex
 	jobs    []*job         // newest last; finished ones are kept for a while (see prune)
@@ -71,6 +74,12 @@ func New(ctx context.Context, eps Endpoints, convs Conversations, bus *events.Bu
 	}
 	return &Manager{ctx: ctx, eps: eps, convs: convs, bus: bus, log: log,
 		writing: map[string]int{}, replies: map[string]string{}}
+}
+
+// EnableSummaries lets Summarize ask models through provider (the endpoint registry) and start
+// conversations with create (chat.Service.Create).
+func (m *Manager) EnableSummaries(provider llm.Provider, create Creator) {
+	m.chat, m.create = provider, create
 }
 
 // FollowReplies keeps track, from the chat's events, of which models are writing a reply now,
