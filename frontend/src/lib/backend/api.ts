@@ -63,6 +63,9 @@ export function createApi(t: Transport) {
     context: {
       estimate: (conversationId: string, draft = '', draftImages = 0) =>
         t.call<ContextEstimate>('context.estimate', { conversationId, draft, draftImages }),
+      /** A new conversation that starts from the model's summary of this one. */
+      summarize: async (conversationId: string) =>
+        (await t.call<{ conversation: Conversation }>('context.summarize', { conversationId })).conversation,
     },
     settings: {
       get: () => t.call<Settings>('settings.get', {}),
