@@ -23,6 +23,7 @@ const (
 	selEndpointPicker = `[data-testid="endpoint-picker"]`
 	selContextWarning = `[data-testid="context-warning"]` // carries data-level
 	selRaiseContext   = `[data-testid="raise-context"]`
+	selSummarize      = `[data-testid="summarize"]`
 )
 
 // onePixelPNG is a real 1×1 PNG.
@@ -107,6 +108,45 @@ func TestContextWarning(t *testing.T) {
 	if c.NumCtx != 4096 {
 		t.Errorf("numCtx %d after raising, want 4096 (the model's trained context)", c.NumCtx)
 	}
+}
+
+// TestContinueFromASummary: from the context warning, the person continues in a new chat that
+// the model's summary of the long one starts; the long one stays as it was.
+func TestContinueFromASummary(t *testing.T) {
+	appBinary(t)
+	ol := ollamatest.Start(t)
+	a := startServe(t, appOptions{ollamaURL: ol.URL})
+	b := newBrowser(t)
+	b.open(a.URL)
+	chooseModel(b, ollamatest.TinyModel)
+	long := strings.Repeat("local models keep the context ", 230)
+	evalJS[bool](b, `(() => { const box = document.querySelector(`+jsString(selComposer)+`);
+		box.value = `+jsString(long)+`; box.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`)
+	b.typeInto(selComposer, "\r")
+	waitReplyStatus(b, replyDone, "done")
+	b.waitFor(30*time.Second, "the context warning", `!!document.querySelector(`+jsString(selContextWarning)+`)`)
+	first := a.conversations()[0].ID
+	b.click(selSummarize)
+	b.waitFor(2*time.Minute, "a second conversation opens, empty", `document.querySelectorAll(`+jsString(selConversation)+`).length === 2 &&
+		document.querySelectorAll(`+jsString(selMessage)+`).length === 0`)
+	var next struct {
+		ID           string `json:"id"`
+		Model        string `json:"model"`
+		SystemPrompt string `json:"systemPrompt"`
+	}
+	for _, c := range a.conversations() {
+		if c.ID != first {
+			a.mustCall("conversations.get", map[string]string{"id": c.ID}, &next)
+		}
+	}
+	if !strings.HasPrefix(next.SystemPrompt, "This conversation continues an earlier one") || !sameModel(next.Model, ollamatest.TinyModel) {
+		t.Errorf("the new conversation: model %q, system prompt %q", next.Model, trunc(next.SystemPrompt, 300))
+	}
+	if old := a.conversation(first); len(old.Messages) != 2 {
+		t.Errorf("the long conversation has %d messages after the summary, want its 2", len(old.Messages))
+	}
+	sendMessage(b, "Where were we?")
+	waitReplyStatus(b, replyDone, "done")
 }
 
 // TestConversationUsesItsServer adds the same Ollama again as an OpenAI-compatible server,
