@@ -4,10 +4,10 @@ import type { Image } from '../backend';
 export const MAX_IMAGES = 4;
 export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
-// A picture up to this size goes as it is; a larger one is scaled so its longer side is
-// MAX_SIDE (what vision models look at anyway) and sent as JPEG, which keeps a request well
-// under the web transport's 2 MiB.
-const KEEP_BYTES = 1_000_000;
+// A picture up to this size goes as it is; a larger one is scaled so its longer side is at most
+// MAX_SIDE (what vision models look at anyway) and sent as JPEG (a few hundred kB), so that even
+// several pictures fit in the web transport's 2 MiB request.
+const KEEP_BYTES = 500_000;
 const MAX_SIDE = 1568;
 
 /** Reads a file the person attached, pasted or dropped into what a message carries. */
