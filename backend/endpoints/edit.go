@@ -162,6 +162,8 @@ func (r *Registry) Update(ctx context.Context, p UpdateParams) (Status, error) {
 			return Status{}, err
 		}
 	}
+	// A new name alone keeps the server's connection (and needs no trip to the keyring).
+	reconnect := p.URL != nil || p.APIKey != nil
 	key, keyKnown := "", false
 	if p.APIKey != nil {
 		key, keyKnown = strings.TrimSpace(*p.APIKey), true
@@ -169,15 +171,17 @@ func (r *Registry) Update(ctx context.Context, p UpdateParams) (Status, error) {
 			return Status{}, err
 		}
 		ep.HasKey = key != ""
-	} else if ep.HasKey {
+	} else if ep.HasKey && reconnect {
 		if key, err = r.opt.Keys.Get(ctx, keyAccount(ep.ID)); err != nil {
 			return Status{}, fmt.Errorf("read the API key of %q from the keyring to apply the change: %w", ep.Name, err)
 		}
 		keyKnown = true
 	}
-	provider, err := newProvider(ep, key)
-	if err != nil {
-		return Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	var provider llm.Provider
+	if reconnect {
+		if provider, err = newProvider(ep, key); err != nil {
+			return Status{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
 	}
 	if p.APIKey != nil {
 		if key != "" {
@@ -193,11 +197,14 @@ func (r *Registry) Update(ctx context.Context, p UpdateParams) (Status, error) {
 	e, err = r.findLocked(p.ID)
 	if err == nil {
 		old := *e
-		e.ep, e.provider = ep, provider
-		if keyKnown {
-			e.keyErr = nil
+		e.ep = ep
+		if reconnect {
+			e.provider = provider
+			if keyKnown {
+				e.keyErr = nil
+			}
+			e.status = Status{State: Checking, Manageable: ep.Kind == KindOllama}
 		}
-		e.status = Status{State: Checking, Manageable: ep.Kind == KindOllama}
 		if err = r.saveLocked(ctx, r.entries); err != nil {
 			*e = old
 		}

@@ -465,3 +465,28 @@ func TestModelListsOutliveARestart(t *testing.T) {
 		t.Fatalf("ModelList = %+v, %v; want the cached list, stale", l, err)
 	}
 }
+
+// TestRenameNeedsNoKeyring: renaming a server with an API key works while the keyring is locked,
+// and keeps its connection; changing its address needs the key and says so.
+func TestRenameNeedsNoKeyring(t *testing.T) {
+	keys := newMemKeys()
+	f := newFixture(t, closedURL(t), keys)
+	r := f.open(t, nil)
+	ctx := context.Background()
+	ep, err := r.Add(ctx, endpoints.AddParams{Name: "gpu box", Kind: endpoints.KindOpenAI, URL: "http://10.0.0.9:8000/v1", APIKey: "sk-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys.fail = secrets.ErrLocked
+	name := "GPU box"
+	if s, err := r.Update(ctx, endpoints.UpdateParams{ID: ep.ID, Name: &name}); err != nil || s.Name != name || !s.HasKey {
+		t.Fatalf("rename with the keyring locked = %+v, %v", s, err)
+	}
+	url := "http://10.0.0.9:8001/v1"
+	if _, err := r.Update(ctx, endpoints.UpdateParams{ID: ep.ID, URL: &url}); !errors.Is(err, secrets.ErrLocked) {
+		t.Fatalf("moving it with the keyring locked = %v, want ErrLocked", err)
+	}
+	if s := find(t, r, ep.ID); s.URL != "http://10.0.0.9:8000/v1" {
+		t.Errorf("a refused move changed the address to %s", s.URL)
+	}
+}
