@@ -12,7 +12,7 @@ type Image struct {
 	Data      []byte `json:"data"`
 }
 
-// Images are stored in one TEXT column as JSON, '' for none: they are read and written only with
+// Images are stored in one TEXT column as JSON, ” for none: they are read and written only with
 // their message, never queried on their own.
 type Images []Image
 
