@@ -71,4 +71,20 @@ describe('Composer', () => {
     await fireEvent.change(input, { target: { files: [pdf] } });
     await vi.waitFor(() => expect(screen.getByTestId('attach-error').textContent).toContain('paper.pdf is not a PNG'));
   });
+
+  it('takes a pasted or dropped picture, and leaves pasted text to the text box', async () => {
+    const onsend = vi.fn(async () => true);
+    const { box } = setup(onsend);
+    const png = (name: string) => new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], name, { type: 'image/png' });
+    const plain = await fireEvent.paste(box, { clipboardData: { files: [] } });
+    expect(plain).toBe(true); // not prevented: the browser pastes the text
+    const pasted = await fireEvent.paste(box, { clipboardData: { files: [png('pasted.png')] } });
+    expect(pasted).toBe(false);
+    await vi.waitFor(() => expect(screen.getAllByTestId('attachment')).toHaveLength(1));
+    await fireEvent.drop(box.closest('form')!, { dataTransfer: { files: [png('dropped.png')] } });
+    await vi.waitFor(() => expect(screen.getAllByTestId('attachment')).toHaveLength(2));
+    await fireEvent.click(screen.getByRole('button', { name: 'Remove picture 1' }));
+    await vi.waitFor(() => expect(screen.getAllByTestId('attachment')).toHaveLength(1));
+  });
 });
+
