@@ -15,7 +15,7 @@ import (
 func TestHTTPHardening(t *testing.T) {
 	a := startServe(t, appOptions{}) // no Ollama needed: every request here is refused or local
 	port := a.URL[strings.LastIndex(a.URL, ":")+1:]
-	big := `{"content":"` + strings.Repeat("x", 2<<20) + `"}` // just over the 2 MB limit
+	big := `{"content":"` + strings.Repeat("x", 24<<20) + `"}` // just over the 24 MiB limit
 
 	tests := []struct {
 		name       string
@@ -34,7 +34,7 @@ func TestHTTPHardening(t *testing.T) {
 		{name: "cross-site Origin", op: "status.get", body: `{}`, header: map[string]string{"Origin": "https://evil.example"}, wantStatus: 403, wantCode: "forbidden"},
 		{name: "Sec-Fetch-Site cross-site", op: "status.get", body: `{}`, header: map[string]string{"Sec-Fetch-Site": "cross-site"}, wantStatus: 403, wantCode: "forbidden"},
 		{name: "malformed JSON", op: "conversations.create", body: `{"model": `, wantStatus: 400, wantCode: "bad_request"},
-		{name: "body over 2 MB", op: "chat.send", body: big, wantStatus: 413, wantCode: "too_large"},
+		{name: "body over 24 MiB", op: "chat.send", body: big, wantStatus: 413, wantCode: "too_large"},
 		{name: "unknown op", op: "no.such.op", body: `{}`, wantStatus: 404, wantCode: "not_found"},
 	}
 	for _, tc := range tests {

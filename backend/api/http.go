@@ -17,9 +17,10 @@ import (
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/events"
 )
 
-// MaxRequestBytes bounds one call's arguments. A message of a few hundred kilobytes is plenty;
-// anything larger is refused before it is read into memory.
-const MaxRequestBytes = 2 << 20
+// MaxRequestBytes bounds one call's arguments, refused before they are read into memory. It is
+// what chat itself accepts in one message — 1 MB of text and four 4 MB pictures, base64-encoded —
+// so the web transport never refuses what the desktop would take.
+const MaxRequestBytes = 24 << 20
 
 // ServerOptions configure the HTTP transport.
 type ServerOptions struct {
@@ -166,7 +167,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeError(w, newError(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the request is larger than %d bytes", MaxRequestBytes), "Send a shorter message."))
+			writeError(w, newError(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the request is larger than %d bytes", MaxRequestBytes), "Send a shorter message or smaller pictures."))
 			return
 		}
 		writeError(w, badRequest("could not read the request: "+err.Error()))

@@ -6,7 +6,7 @@ export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'
 
 // A picture up to this size goes as it is; a larger one is scaled so its longer side is at most
 // MAX_SIDE (what vision models look at anyway) and sent as JPEG (a few hundred kB), so that even
-// several pictures fit in the web transport's 2 MiB request.
+// the request stays small and the model reads them quickly.
 const KEEP_BYTES = 500_000;
 const MAX_SIDE = 1568;
 
