@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -157,6 +160,9 @@ func TestPullJobs(t *testing.T) {
 		if ended.State != models.Cancelled || !strings.Contains(ended.Error, "pull it again to continue") || ended.Completed < held {
 			t.Errorf("cancelled job %+v, want cancelled at ≥ %d bytes, saying how to continue", ended, held)
 		}
+		// Ollama saves how far a part got when its download ends, a moment after the pull is
+		// cancelled; a pull started before that starts over, so wait until it is on disk.
+		waitSavedPart(t, r.srv.Dir, held)
 		r.reg.Release()
 		resumed, err := r.m.Pull(ctx, models.PullParams{Name: name, Insecure: true})
 		if err != nil {
@@ -373,4 +379,33 @@ func TestSummarize(t *testing.T) {
 	if len(after.Messages) != len(before.Messages) || after.SystemPrompt != before.SystemPrompt {
 		t.Error("summarising changed the old conversation")
 	}
+}
+
+// waitSavedPart waits until Ollama has recorded, in a blob's partial-download part file under
+// dir, that at least n bytes of it arrived.
+func waitSavedPart(t *testing.T, dir string, n int64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		saved := int64(0)
+		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.Contains(d.Name(), "-partial-") {
+				return nil
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return nil
+			}
+			var part struct{ Completed int64 }
+			if json.Unmarshal(b, &part) == nil {
+				saved = max(saved, part.Completed)
+			}
+			return nil
+		})
+		if saved >= n {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("Ollama never recorded %d downloaded bytes in a part file under %s", n, dir)
 }
