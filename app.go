@@ -229,6 +229,16 @@ func runDesktop(log *slog.Logger, startMinimized bool) error {
 		OnBeforeClose:    app.beforeClose,
 		OnShutdown:       app.shutdown,
 		Bind:             []any{app},
-		Linux:            &linux.Options{ProgramName: "cloudtolocalllm", Icon: appIcon},
+		Linux:            &linux.Options{ProgramName: "cloudtolocalllm", Icon: appIcon, WebviewGpuPolicy: gpuPolicy()},
 	})
+}
+
+// gpuPolicy keeps WebKitGTK's GL compositing off unless asked for: a chat window gains nothing
+// visible from it, and without a GPU it renders through software GL, which cost about 80 MB and
+// a third of the time to first paint (docs/PERFORMANCE.md). CLOUDTOLOCALLLM_GPU=1 turns it on.
+func gpuPolicy() linux.WebviewGpuPolicy {
+	if os.Getenv("CLOUDTOLOCALLLM_GPU") == "1" {
+		return linux.WebviewGpuPolicyOnDemand
+	}
+	return linux.WebviewGpuPolicyNever
 }
