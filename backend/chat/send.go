@@ -110,7 +110,8 @@ func (s *Service) sendNew(ctx context.Context, model, endpoint, content string, 
 	s.publishUpdated(conv)
 	s.bus.Publish(EventMessageStarted, messageEvent{ConversationID: conv.ID, Message: Message{Message: user}})
 	s.start(g, reply, s.request(conv, []store.Message{user}, model))
-	return s.Get(ctx, conv.ID)
+	// Answer from what was just written: re-reading it would compete with the first token.
+	return s.viewConversation(ctx, conv), nil
 }
 
 // Retry generates again, in place, a reply that ended in error, was stopped or was interrupted.

@@ -55,6 +55,9 @@ func Open(ctx context.Context, dir string) (*Store, error) {
 		}),
 		TranslateError: true,
 		NowFunc:        now,
+		// A single statement is atomic on its own; GORM's wrapping BEGIN/COMMIT around each one
+		// only adds round trips. Multi-statement writes use Transaction explicitly.
+		SkipDefaultTransaction: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open history %s: %w", path, err)
