@@ -16,7 +16,7 @@ APT_PACKAGES := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
 	xvfb xauth x11-utils imagemagick xdotool dbus dbus-x11 at-spi2-core libglib2.0-bin \
 	gnome-keyring libsecret-tools chromium nlohmann-json3-dev
 
-.PHONY: run build test test-go test-frontend test-e2e deps frontend ollama bench clean
+.PHONY: run build build-windows test test-go test-frontend test-e2e deps frontend ollama bench clean
 
 ## run: install what is missing, build, and start the desktop app
 run: build
@@ -25,6 +25,12 @@ run: build
 ## build: the desktop binary (the web build is embedded in it)
 build: deps frontend
 	go build -tags $(DESKTOP_TAGS) -ldflags "-s -w" -o $(BIN) .
+
+## build-windows: cross-compile the desktop app for Windows (cgo SQLite needs MinGW)
+build-windows: frontend
+	@command -v x86_64-w64-mingw32-gcc >/dev/null || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends gcc-mingw-w64-x86-64; }
+	CC=x86_64-w64-mingw32-gcc GOOS=windows GOARCH=amd64 go build -tags desktop,production,$(GO_TAGS) \
+		-ldflags "-H windowsgui -s -w" -o build/bin/cloudtolocalllm.exe .
 
 ## test: every test — Go (with a real Ollama), frontend, browser and desktop end to end
 test: build ollama
