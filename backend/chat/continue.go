@@ -2,7 +2,6 @@ package chat
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/store"
 )
@@ -15,14 +14,7 @@ func (s *Service) Continue(ctx context.Context, messageID string) (Message, erro
 	if messageID == "" {
 		return Message{}, invalid("messageId is required")
 	}
-	m, err := s.st.GetMessage(ctx, messageID)
-	if err != nil {
-		return Message{}, err
-	}
-	if m.Role != store.RoleAssistant {
-		return Message{}, invalid("only a reply can be continued")
-	}
-	g, _, err := s.claim(m.ConversationID)
+	g, conv, i, err := s.claimMessage(ctx, "continue", messageID, store.RoleAssistant, "only a reply can be continued")
 	if err != nil {
 		return Message{}, err
 	}
@@ -32,15 +24,7 @@ func (s *Service) Continue(ctx context.Context, messageID string) (Message, erro
 			s.release(g)
 		}
 	}()
-	conv, err := s.st.GetConversation(ctx, m.ConversationID)
-	if err != nil {
-		return Message{}, err
-	}
-	i := indexOf(conv.Messages, messageID)
-	if i < 0 {
-		return Message{}, fmt.Errorf("continue message %s: %w", messageID, store.ErrNotFound)
-	}
-	m = conv.Messages[i]
+	m := conv.Messages[i]
 	switch {
 	case i != len(conv.Messages)-1:
 		return Message{}, invalid("only the last reply can be continued")

@@ -276,3 +276,31 @@ func (s *Service) waitTitles(ctx context.Context) {
 	case <-ctx.Done():
 	}
 }
+
+// claimMessage loads the message that op acts on, checks that it is a role message, claims its
+// conversation and loads the conversation, returning the message's index in it. On success the
+// caller holds the claim: it starts a reply under it or releases it.
+func (s *Service) claimMessage(ctx context.Context, op, messageID, role, wrongRole string) (*generation, store.Conversation, int, error) {
+	m, err := s.st.GetMessage(ctx, messageID)
+	if err != nil {
+		return nil, store.Conversation{}, 0, err
+	}
+	if m.Role != role {
+		return nil, store.Conversation{}, 0, invalid("%s", wrongRole)
+	}
+	g, _, err := s.claim(m.ConversationID)
+	if err != nil {
+		return nil, store.Conversation{}, 0, err
+	}
+	conv, err := s.st.GetConversation(ctx, m.ConversationID)
+	if err != nil {
+		s.release(g)
+		return nil, store.Conversation{}, 0, err
+	}
+	i := indexOf(conv.Messages, messageID)
+	if i < 0 {
+		s.release(g)
+		return nil, store.Conversation{}, 0, fmt.Errorf("%s message %s: %w", op, messageID, store.ErrNotFound)
+	}
+	return g, conv, i, nil
+}

@@ -120,14 +120,7 @@ func (s *Service) Retry(ctx context.Context, messageID string) (Message, error) 
 	if messageID == "" {
 		return Message{}, invalid("messageId is required")
 	}
-	m, err := s.st.GetMessage(ctx, messageID)
-	if err != nil {
-		return Message{}, err
-	}
-	if m.Role != store.RoleAssistant {
-		return Message{}, invalid("only a reply can be retried; edit your message to send it again")
-	}
-	g, _, err := s.claim(m.ConversationID)
+	g, conv, i, err := s.claimMessage(ctx, "retry", messageID, store.RoleAssistant, "only a reply can be retried; edit your message to send it again")
 	if err != nil {
 		return Message{}, err
 	}
@@ -137,14 +130,6 @@ func (s *Service) Retry(ctx context.Context, messageID string) (Message, error) 
 			s.release(g)
 		}
 	}()
-	conv, err := s.st.GetConversation(ctx, m.ConversationID)
-	if err != nil {
-		return Message{}, err
-	}
-	i := indexOf(conv.Messages, messageID)
-	if i < 0 {
-		return Message{}, fmt.Errorf("retry message %s: %w", messageID, store.ErrNotFound)
-	}
 	switch st := conv.Messages[i].Status; st {
 	case store.StatusError, store.StatusStopped, store.StatusInterrupted:
 	case store.StatusDone:
@@ -199,14 +184,7 @@ func (s *Service) Edit(ctx context.Context, messageID, content string) (Conversa
 	if err := checkContent("message", content, false); err != nil {
 		return Conversation{}, err
 	}
-	m, err := s.st.GetMessage(ctx, messageID)
-	if err != nil {
-		return Conversation{}, err
-	}
-	if m.Role != store.RoleUser {
-		return Conversation{}, invalid("only your own messages can be edited; retry or regenerate a reply instead")
-	}
-	g, _, err := s.claim(m.ConversationID)
+	g, conv, i, err := s.claimMessage(ctx, "edit", messageID, store.RoleUser, "only your own messages can be edited; retry or regenerate a reply instead")
 	if err != nil {
 		return Conversation{}, err
 	}
@@ -216,15 +194,7 @@ func (s *Service) Edit(ctx context.Context, messageID, content string) (Conversa
 			s.release(g)
 		}
 	}()
-	conv, err := s.st.GetConversation(ctx, m.ConversationID)
-	if err != nil {
-		return Conversation{}, err
-	}
-	i := indexOf(conv.Messages, messageID)
-	if i < 0 {
-		return Conversation{}, fmt.Errorf("edit message %s: %w", messageID, store.ErrNotFound)
-	}
-	m = conv.Messages[i]
+	m := conv.Messages[i]
 	model := conv.Model
 	if model == "" {
 		return Conversation{}, invalid("no model is chosen for this conversation; pick one")
