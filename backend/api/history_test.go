@@ -5,26 +5,17 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/archive"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/events"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/settings"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/status"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/store"
 )
 
-// historyStack is the real backend with the archive, over a real SQLite file, served on
-// loopback; its history is seeded directly in the store.
+// historyStack is the shared test stack; its history is seeded directly in the store.
 type historyStack struct {
 	url string
 	st  *store.Store
@@ -33,36 +24,8 @@ type historyStack struct {
 
 func newHistoryStack(t *testing.T) *historyStack {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	bus := events.NewBus(64)
-	set, err := settings.New(ctx, st, bus, "http://127.0.0.1:1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ol, err := llm.NewOllama(set.OllamaURL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := chat.New(ctx, st, ol, bus, log)
-	t.Cleanup(func() { c.Shutdown(context.Background()) })
-	ops := NewOps(Services{Chat: c, Settings: set, Status: status.NewMonitor(ol, ol.BaseURL, bus, log, status.DefaultIntervals()),
-		Models: ol, Archive: archive.NewService(st, func(n string, d any) { bus.Publish(n, d) })})
-	srv := httptest.NewUnstartedServer(nil)
-	h, err := NewServer(ops, bus, ServerOptions{Addr: srv.Listener.Addr().String(), Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Config.Handler = h
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return &historyStack{url: srv.URL, st: st, ops: ops}
+	s := newStack(t, ServerOptions{})
+	return &historyStack{url: s.url, st: s.st, ops: s.ops}
 }
 
 func (h *historyStack) seed(t *testing.T, title string, contents ...string) store.Conversation {

@@ -13,18 +13,24 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/archive"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/endpoints"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/events"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
+	"github.com/cloudtolocalllm/cloudtolocalllm/backend/models"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/settings"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/status"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/store"
 )
 
-// stack is the real backend over a real SQLite file. Its Ollama address is a closed port, which
-// is all the transport tests need; the e2e tests cover a real Ollama behind this same server.
+// stack is the real backend over a real SQLite file, served on loopback: chat through the
+// server list, the model manager, the archive. Its Ollama address is a closed port and its
+// keyring is locked, which is all the transport and permission tests need; the e2e tests cover a
+// real Ollama behind this same server.
 type stack struct {
 	bus *events.Bus
+	st  *store.Store
 	ops *Ops
 	url string
 }
@@ -48,10 +54,15 @@ func newStack(t *testing.T, opts ServerOptions) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mon := status.NewMonitor(ol, ol.BaseURL, bus, log, status.DefaultIntervals())
-	c := chat.New(ctx, st, ol, bus, log)
+	eps, err := endpoints.New(ctx, endpoints.Options{Storage: st, Keys: lockedKeys{}, Bus: bus, Local: ol, Log: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := chat.New(ctx, st, eps, bus, log)
 	t.Cleanup(func() { c.Shutdown(context.Background()) })
-	ops := NewOps(Services{Chat: c, Settings: set, Status: mon, Models: ol})
+	ops := NewOps(Services{Chat: c, Settings: set, Status: status.NewMonitor(eps, eps.BaseURL, bus, log, status.DefaultIntervals()),
+		Models: eps, Endpoints: eps, Manager: models.New(ctx, eps, st, bus, log),
+		Archive: archive.NewService(st, func(n string, d any) { bus.Publish(n, d) })})
 
 	srv := httptest.NewUnstartedServer(nil)
 	if opts.Addr == "" {
@@ -66,7 +77,7 @@ func newStack(t *testing.T, opts ServerOptions) *stack {
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &stack{bus: bus, ops: ops, url: srv.URL}
+	return &stack{bus: bus, st: st, ops: ops, url: srv.URL}
 }
 
 func TestRequestChecks(t *testing.T) {

@@ -3,20 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"testing"
 
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/chat"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/endpoints"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/events"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/llm"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/models"
 	"github.com/cloudtolocalllm/cloudtolocalllm/backend/secrets"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/settings"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/status"
-	"github.com/cloudtolocalllm/cloudtolocalllm/backend/store"
 )
 
 type lockedKeys struct{}
@@ -25,34 +15,11 @@ func (lockedKeys) Get(context.Context, string) (string, error) { return "", secr
 func (lockedKeys) Set(context.Context, string, string) error   { return secrets.ErrLocked }
 func (lockedKeys) Delete(context.Context, string) error        { return secrets.ErrLocked }
 
-// modelOps is the registry with the model manager and the server list over a real SQLite file,
-// its Ollama a closed port: these tests are about who may call what, and the errors' codes.
+// modelOps is the shared test stack's registry: these tests are about who may call what, and
+// the errors' codes.
 func modelOps(t *testing.T) *Ops {
 	t.Helper()
-	ctx := t.Context()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	bus := events.NewBus(64)
-	set, err := settings.New(ctx, st, bus, "http://127.0.0.1:1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ol, err := llm.NewOllama(set.OllamaURL(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eps, err := endpoints.New(ctx, endpoints.Options{Storage: st, Keys: lockedKeys{}, Bus: bus, Local: ol, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := chat.New(ctx, st, eps, bus, log)
-	t.Cleanup(func() { c.Shutdown(context.Background()) })
-	return NewOps(Services{Chat: c, Settings: set, Status: status.NewMonitor(eps, eps.BaseURL, bus, log, status.DefaultIntervals()),
-		Models: eps, Endpoints: eps, Manager: models.New(ctx, eps, st, bus, log)})
+	return newStack(t, ServerOptions{}).ops
 }
 
 func TestModelOpsWhoMayDoWhat(t *testing.T) {
